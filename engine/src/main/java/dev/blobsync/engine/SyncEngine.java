@@ -1,0 +1,74 @@
+package dev.blobsync.engine;
+
+import dev.blobsync.engine.config.EngineConfig;
+import dev.blobsync.engine.schema.Schema;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The sync engine: records with blob fields, stored locally first and synced with a data
+ * provider and a blob provider in the background.
+ *
+ * <p>Create one per local store with {@link #open(EngineConfig)} and close it when done. All
+ * methods are thread-safe. Writes return at once with the optimistic result; the engine pushes
+ * them (blobs first, then the records that reference them) and pulls remote changes.
+ */
+public interface SyncEngine extends AutoCloseable {
+
+    /** Opens the local store named by {@code config} and starts syncing. */
+    static SyncEngine open(EngineConfig config) {
+        return DefaultSyncEngine.open(config);
+    }
+
+    EngineConfig config();
+
+    Schema schema();
+
+    /** The table named {@code name}; {@link NotFoundException} when the schema has none. */
+    Table table(String name);
+
+    /**
+     * Stores the bytes of {@code file} as a blob: hashed, kept in the local cache and queued for
+     * upload. With {@code move} the file is moved into the cache instead of copied; it must then
+     * live in {@link #stagingDirectory()}.
+     */
+    BlobRef putBlob(Path file, String type, String name, boolean move);
+
+    /** Stores the bytes of {@code in} as a blob, like {@link #putBlob(Path, String, String, boolean)}. */
+    BlobRef putBlob(InputStream in, String type, String name);
+
+    /**
+     * Opens a blob for reading, fetching it from the blob provider when it is not cached.
+     * Fails with {@link OfflineException} when it is neither cached nor reachable.
+     */
+    BlobReader openBlob(BlobRef ref);
+
+    /** Where the blob stands on this device (cached, remote, queued for upload, …). */
+    BlobState blobState(BlobRef ref);
+
+    /** Listens to record changes, local and remote. Listeners run on an engine thread. */
+    void addListener(ChangeListener listener);
+
+    void removeListener(ChangeListener listener);
+
+    /** Asks the sync loop to push and pull now, without waiting. */
+    void syncNow();
+
+    /**
+     * Pushes every pending change and upload and pulls, waiting up to {@code timeout}.
+     *
+     * @return true when nothing valid is left to push (drafts do not count)
+     */
+    boolean flush(Duration timeout);
+
+    /** A folder for front ends' local-only files (scratch files); kept across restarts. */
+    Path scratchDirectory();
+
+    /** A folder on the cache's file system for writing new blobs before {@link #putBlob}. */
+    Path stagingDirectory();
+
+    /** Stops syncing and closes the local store. Pending changes stay queued for next time. */
+    @Override
+    void close();
+}
