@@ -39,12 +39,17 @@ public final class EngineFixture {
 
     /** Writes (once) and returns the config file of device {@code name}. */
     public Path config(String name) {
+        return config(name, "200ms");
+    }
+
+    /** Like {@link #config(String)}, polling the hub every {@code pollInterval}. */
+    public Path config(String name, String pollInterval) {
         Path file = root.resolve(name + ".yaml");
         if (!Files.exists(file)) {
             String yaml = "data:\n  provider: sqlite\n  config:\n    hub: " + hub() + "\n"
                     + "blobs:\n  provider: filesystem\n  config:\n    hub: " + hub() + "\n"
                     + "cache:\n  directory: " + root.resolve("cache-" + name) + "\n"
-                    + "sync:\n  pollInterval: 200ms\n"
+                    + "sync:\n  pollInterval: " + pollInterval + "\n"
                     + "offline:\n  retryStrategy:\n    maxAttempts: 50\n    initialDelay: 100ms\n    maxDelay: 500ms\n"
                     + PHOTOS_SCHEMA;
             try {
