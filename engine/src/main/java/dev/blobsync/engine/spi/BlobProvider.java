@@ -1,7 +1,10 @@
 package dev.blobsync.engine.spi;
 
 import java.io.InputStream;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 
 /**
  * Where blob bytes live remotely: the SPI every blob backend implements ({@code filesystem},
@@ -43,6 +46,37 @@ public interface BlobProvider extends AutoCloseable {
 
     /** Deletes blob {@code key}; deleting a missing blob is not an error. */
     void delete(String key) throws ProviderException;
+
+    /**
+     * A URL that fetches blob {@code key} without credentials, valid for at most
+     * {@code maxTtl} (a provider may cap it further, e.g. to its configured URL lifetime).
+     * Empty when the provider cannot hand out such URLs. Does not check that the blob exists.
+     */
+    default Optional<PresignedUrl> presignGet(String key, Duration maxTtl) throws ProviderException {
+        return Optional.empty();
+    }
+
+    /**
+     * Size and age of blob {@code key}, or empty when the provider does not have it. Garbage
+     * collection asks this right before deleting. The default knows nothing and answers empty,
+     * so garbage collection never deletes from a provider that does not implement it.
+     */
+    default Optional<StoredBlob> stat(String key) throws ProviderException {
+        return Optional.empty();
+    }
+
+    /**
+     * Passes every stored blob to {@code each}, in no particular order; upload sessions are not
+     * blobs. Fails when the provider cannot list (garbage collection then cannot run).
+     */
+    default void listBlobs(Consumer<StoredBlob> each) throws ProviderException {
+        throw new ProviderException(describe() + " cannot list its blobs", false);
+    }
+
+    /** Passes every upload session the provider holds to {@code each}; none by default. */
+    default void listUploads(Consumer<PendingUpload> each) throws ProviderException {
+        // A provider without server-side sessions holds none.
+    }
 
     /** A short description for messages, e.g. {@code filesystem /home/a/hub/blobs}. */
     String describe();

@@ -4,10 +4,14 @@ import dev.blobsync.engine.BlobRef;
 import dev.blobsync.engine.internal.FileSync;
 import dev.blobsync.engine.internal.Hashing;
 import dev.blobsync.engine.spi.BlobProvider;
+import dev.blobsync.engine.spi.PendingUpload;
+import dev.blobsync.engine.spi.PresignedUrl;
 import dev.blobsync.engine.spi.ProviderException;
+import dev.blobsync.engine.spi.StoredBlob;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
@@ -15,8 +19,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 import java.util.regex.Pattern;
 
 /**
@@ -187,6 +197,62 @@ public final class FilesystemBlobProvider implements BlobProvider {
             Files.deleteIfExists(pathOf(key));
         } catch (IOException e) {
             throw unreachable("delete blob " + key, e);
+        }
+    }
+
+    /** The blob file's {@code file:} URL; it does not expire. */
+    @Override
+    public Optional<PresignedUrl> presignGet(String key, Duration maxTtl) throws ProviderException {
+        checkKey(key);
+        return Optional.of(new PresignedUrl(pathOf(key).toUri(), Instant.MAX));
+    }
+
+    @Override
+    public Optional<StoredBlob> stat(String key) throws ProviderException {
+        checkKey(key);
+        try {
+            BasicFileAttributes a = Files.readAttributes(pathOf(key), BasicFileAttributes.class);
+            return Optional.of(new StoredBlob(key, a.size(), a.lastModifiedTime().toInstant()));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw unreachable("look up blob " + key, e);
+        }
+    }
+
+    @Override
+    public void listBlobs(Consumer<StoredBlob> each) throws ProviderException {
+        try (Stream<Path> files = Files.walk(root, 2)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                String name = p.getFileName().toString();
+                if (p.getNameCount() == root.getNameCount() + 2 && BlobRef.isSha256(name)
+                        && p.getParent().getFileName().toString().equals(name.substring(0, 2))) {
+                    stat(name).ifPresent(each);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            // No folder, no blobs.
+        } catch (IOException e) {
+            throw unreachable("list the blobs", e);
+        } catch (UncheckedIOException e) {
+            throw unreachable("list the blobs", e.getCause());
+        }
+    }
+
+    @Override
+    public void listUploads(Consumer<PendingUpload> each) throws ProviderException {
+        try (Stream<Path> parts = Files.list(incoming)) {
+            for (Path p : (Iterable<Path>) parts::iterator) {
+                String token = p.getFileName().toString();
+                if (TOKEN.matcher(token).matches()) {
+                    Instant modified = Files.getLastModifiedTime(p).toInstant();
+                    each.accept(new PendingUpload(token.substring(0, 64), token, modified));
+                }
+            }
+        } catch (NoSuchFileException e) {
+            // No folder, no sessions.
+        } catch (IOException e) {
+            throw unreachable("list the upload sessions", e);
         }
     }
 
