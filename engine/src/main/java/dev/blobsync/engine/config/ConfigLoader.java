@@ -46,7 +46,7 @@ public final class ConfigLoader {
     };
 
     /** How a provider option is checked when loading. */
-    private enum OptionKind { PATH, TEXT }
+    private enum OptionKind { PATH, TEXT, BOOL, COUNT, SIZE, DURATION }
 
     /**
      * A provider's {@code config} keys: every accepted key with its kind, the keys it requires,
@@ -64,7 +64,19 @@ public final class ConfigLoader {
             "blobs", Map.of(
                     "filesystem", new ProviderSpec(
                             ordered("hub", OptionKind.PATH, "directory", OptionKind.PATH),
-                            Set.of(), List.of("hub", "directory"))));
+                            Set.of(), List.of("hub", "directory")),
+                    // Which keys each preset needs is checked when the provider opens.
+                    "s3", new ProviderSpec(ordered(
+                            "preset", OptionKind.TEXT, "bucket", OptionKind.TEXT,
+                            "prefix", OptionKind.TEXT, "endpoint", OptionKind.TEXT,
+                            "region", OptionKind.TEXT, "pathStyle", OptionKind.BOOL,
+                            "accessKeyId", OptionKind.TEXT, "secretAccessKey", OptionKind.TEXT,
+                            "sessionToken", OptionKind.TEXT, "accountId", OptionKind.TEXT,
+                            "projectRef", OptionKind.TEXT, "multipartThreshold", OptionKind.SIZE,
+                            "partSize", OptionKind.SIZE, "partConcurrency", OptionKind.COUNT,
+                            "checksum", OptionKind.TEXT, "urlExpiry", OptionKind.DURATION,
+                            "presignEndpoint", OptionKind.TEXT, "presignToken", OptionKind.TEXT),
+                            Set.of(), List.of())));
 
     private static final List<String> TOP_LEVEL =
             List.of("data", "blobs", "cache", "offline", "sync", "schema");
@@ -166,10 +178,13 @@ public final class ConfigLoader {
             }
         }
         spec.options().forEach((key, kind) -> {
-            if (kind == OptionKind.PATH) {
-                config.path(key);
-            } else {
-                config.string(key);
+            switch (kind) {
+                case PATH -> config.path(key);
+                case TEXT -> config.string(key);
+                case BOOL -> config.bool(key);
+                case COUNT -> config.count(key);
+                case SIZE -> config.size(key);
+                case DURATION -> config.duration(key);
             }
         });
     }
@@ -412,11 +427,12 @@ public final class ConfigLoader {
         return Arrays.stream(values).map(name).toList();
     }
 
-    private static Map<String, OptionKind> ordered(String k1, OptionKind v1, String k2,
-                                                   OptionKind v2) {
+    /** Keys and kinds in pairs ({@code "hub", OptionKind.PATH, …}), in order. */
+    private static Map<String, OptionKind> ordered(Object... keysAndKinds) {
         Map<String, OptionKind> map = new LinkedHashMap<>();
-        map.put(k1, v1);
-        map.put(k2, v2);
+        for (int i = 0; i < keysAndKinds.length; i += 2) {
+            map.put((String) keysAndKinds[i], (OptionKind) keysAndKinds[i + 1]);
+        }
         return java.util.Collections.unmodifiableMap(map);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -45,5 +46,28 @@ class ProviderConfigTest {
     void optionsCannotBeChanged() {
         assertThatThrownBy(() -> config.options().put("x", "y"))
                 .isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void typedOptionsAreReadAndBadOnesNamed() {
+        ProviderConfig s3 = new ProviderConfig("s3", Map.of("pathStyle", true, "partSize", "8MiB",
+                "threshold", 1000, "urlExpiry", "15m", "parts", 4, "bad", "lots"), "blobs", SOURCE);
+        assertThat(s3.bool("pathStyle")).contains(true);
+        assertThat(s3.size("partSize")).hasValue(8L << 20);
+        assertThat(s3.size("threshold")).hasValue(1000);
+        assertThat(s3.duration("urlExpiry")).contains(Duration.ofMinutes(15));
+        assertThat(s3.count("parts")).hasValue(4);
+        assertThat(s3.bool("none")).isEmpty();
+        assertThatThrownBy(() -> s3.bool("bad")).hasMessageContaining("'blobs.config.bad' is lots. Accepted: true, false.");
+        assertThatThrownBy(() -> s3.size("bad")).hasMessageContaining("'blobs.config.bad' is lots, which is not a size");
+        assertThatThrownBy(() -> s3.duration("bad")).hasMessageContaining("which is not a duration");
+        assertThatThrownBy(() -> s3.count("bad")).hasMessageContaining("which is not a whole number");
+    }
+
+    @Test
+    void secretsDoNotShowInToString() {
+        ProviderConfig s3 = new ProviderConfig("s3", Map.of("accessKeyId", "AKIA1", "secretAccessKey", "hush",
+                "presignToken", "tok"), "blobs", SOURCE);
+        assertThat(s3.toString()).contains("AKIA1").doesNotContain("hush").doesNotContain("tok");
     }
 }
