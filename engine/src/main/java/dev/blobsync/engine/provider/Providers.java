@@ -2,6 +2,7 @@ package dev.blobsync.engine.provider;
 
 import dev.blobsync.engine.config.ProviderConfig;
 import dev.blobsync.engine.provider.filesystem.FilesystemBlobProvider;
+import dev.blobsync.engine.provider.s3.S3BlobProvider;
 import dev.blobsync.engine.provider.sqlite.SqliteHubDataProvider;
 import dev.blobsync.engine.spi.BlobProvider;
 import dev.blobsync.engine.spi.DataProvider;
@@ -26,6 +27,7 @@ public final class Providers {
         return switch (pc.provider()) {
             case "filesystem" -> FilesystemBlobProvider.open(
                     pc.path("directory").orElseGet(() -> pc.requirePath("hub").resolve("blobs")));
+            case "s3" -> S3BlobProvider.open(pc);
             default -> throw new IllegalStateException("no blob provider named " + pc.provider());
         };
     }
