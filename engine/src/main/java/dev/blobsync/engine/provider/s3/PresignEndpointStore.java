@@ -102,7 +102,7 @@ final class PresignEndpointStore implements ObjectStore {
                     + "' has no \"url\"", false);
         }
         Map<String, String> headers = new java.util.LinkedHashMap<>();
-        answer.path("headers").fields().forEachRemaining(e -> headers.put(e.getKey(), e.getValue().asText()));
+        answer.path("headers").properties().forEach(e -> headers.put(e.getKey(), e.getValue().asText()));
         Instant expires = Instant.MAX;
         if (answer.hasNonNull("expiresAt")) {
             try {

@@ -65,6 +65,7 @@ record S3Settings(S3Preset preset, String bucket, String prefix, URI endpoint, S
                 .orElseGet(() -> presetEndpoint(pc, preset));
         String region = pc.string("region").or(() -> Optional.ofNullable(preset.defaultRegion()))
                 .or(() -> preset == S3Preset.S3 ? envRegion(env) : Optional.empty())
+                .or(() -> presignEndpoint != null ? Optional.of("auto") : Optional.empty())
                 .orElseThrow(() -> error(pc, "region", "'" + pc.optionPath("region") + "' is missing; "
                         + (preset == S3Preset.SUPABASE_STORAGE
                         ? "give your Supabase project's region (Storage > S3 configuration), like eu-central-1."

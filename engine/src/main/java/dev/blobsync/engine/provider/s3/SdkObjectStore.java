@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
@@ -123,10 +125,10 @@ final class SdkObjectStore implements ObjectStore {
         if (length == 0) {
             return InputStream.nullInputStream();
         }
-        GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(settings.bucket()).key(name(key));
-        if (offset > 0 || length > 0) {
-            request.range("bytes=" + offset + "-" + (length > 0 ? String.valueOf(offset + length - 1) : ""));
-        }
+        // Always a range, also for whole reads: the answer then says how long it is (Content-Range),
+        // which servers that stream chunked (S3Proxy) do not say otherwise, so a cut is noticed.
+        GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(settings.bucket()).key(name(key))
+                .range("bytes=" + offset + "-" + (length > 0 ? String.valueOf(offset + length - 1) : ""));
         try {
             return new AbortOnEarlyClose(client.getObject(request.build()));
         } catch (SdkException e) {
@@ -304,33 +306,51 @@ final class SdkObjectStore implements ObjectStore {
     }
 
     /**
-     * Closes a response that was not read to its end by aborting the connection, instead of
-     * letting the HTTP client drain the rest of a possibly huge body to reuse it. A small rest
-     * is drained, which keeps the connection for the next ranged read.
+     * A response body that notices when it ends before its announced length (an IOException,
+     * which {@link ResumingInputStream} answers by asking for the rest), and that closes early
+     * by aborting the connection instead of letting the HTTP client drain a possibly huge rest;
+     * a small rest is drained, which keeps the connection for the next ranged read.
      */
     private static final class AbortOnEarlyClose extends FilterInputStream {
         private static final long DRAIN_AT_MOST = 256 << 10;
+        private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/.*");
         private final ResponseInputStream<GetObjectResponse> response;
+        private final boolean known;
         private long remaining;
 
         AbortOnEarlyClose(ResponseInputStream<GetObjectResponse> response) {
             super(response);
             this.response = response;
-            Long length = response.response().contentLength();
-            this.remaining = length == null ? Long.MAX_VALUE : length;
+            GetObjectResponse r = response.response();
+            Matcher range = r.contentRange() == null ? null : CONTENT_RANGE.matcher(r.contentRange());
+            if (r.contentLength() != null) {
+                remaining = r.contentLength();
+            } else if (range != null && range.matches()) {
+                remaining = Long.parseLong(range.group(2)) - Long.parseLong(range.group(1)) + 1;
+            } else {
+                remaining = Long.MAX_VALUE;
+            }
+            this.known = remaining != Long.MAX_VALUE;
         }
 
         @Override
         public int read() throws IOException {
-            int b = super.read();
-            remaining = b < 0 ? 0 : remaining - 1;
-            return b;
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             int n = super.read(b, off, len);
-            remaining = n < 0 ? 0 : remaining - n;
+            if (n < 0) {
+                if (known && remaining > 0) {
+                    throw new IOException("the response ended " + remaining + " bytes early");
+                }
+                remaining = 0;
+            } else {
+                remaining -= n;
+            }
             return n;
         }
 

@@ -36,6 +36,8 @@ final class CountingBlobStore extends ForwardingBlobStore {
         final AtomicInteger puts = new AtomicInteger();
         final AtomicInteger gets = new AtomicInteger();
         final List<String> contentMd5s = new CopyOnWriteArrayList<>();
+        /** Part uploads that arrived while held by {@link #holdPartsAbove}. */
+        final AtomicInteger held = new AtomicInteger();
 
         void reset() {
             parts.clear();
@@ -43,6 +45,7 @@ final class CountingBlobStore extends ForwardingBlobStore {
             puts.set(0);
             gets.set(0);
             contentMd5s.clear();
+            held.set(0);
         }
     }
 
@@ -126,6 +129,7 @@ final class CountingBlobStore extends ForwardingBlobStore {
         Integer hold = holdPartsAbove.get(bucket);
         CountDownLatch latch = releaseParts.get(bucket);
         if (hold != null && latch != null && partNumber > hold) {
+            counts(bucket).held.incrementAndGet();
             try {
                 latch.await(60, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -157,9 +161,9 @@ final class CountingBlobStore extends ForwardingBlobStore {
         Long breakAfter = breakGetsAfter.remove(container);
         if (blob != null && breakAfter != null) {
             MutableContentMetadata metadata = blob.getPayload().getContentMetadata();
-            try {
-                InputStream in = blob.getPayload().openStream();
-                blob.setPayload(new BreakingStream(in, breakAfter));
+            try (InputStream in = blob.getPayload().openStream()) {
+                byte[] all = in.readAllBytes();
+                blob.setPayload(new BreakingStream(new java.io.ByteArrayInputStream(all), breakAfter));
                 blob.getPayload().setContentMetadata(metadata);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
