@@ -5,6 +5,8 @@ import dev.blobsync.engine.BlobRef;
 import dev.blobsync.engine.BlobState;
 import dev.blobsync.engine.NotFoundException;
 import dev.blobsync.engine.OfflineException;
+import dev.blobsync.engine.QuotaExceededException;
+import dev.blobsync.engine.config.Sizes;
 import dev.blobsync.engine.StorageException;
 import dev.blobsync.engine.internal.FileSync;
 import dev.blobsync.engine.internal.Hashing;
@@ -43,10 +45,12 @@ public final class BlobCache {
     private final Path downloads;
     private final LocalStore store;
     private final BlobProvider provider;
+    private final long maxQueueSize;
     private final ConcurrentMap<String, CompletableFuture<Path>> fetches = new ConcurrentHashMap<>();
     private final Set<String> uploading = ConcurrentHashMap.newKeySet();
 
-    public BlobCache(Path directory, LocalStore store, BlobProvider provider) {
+    public BlobCache(Path directory, LocalStore store, BlobProvider provider, long maxQueueSize) {
+        this.maxQueueSize = maxQueueSize;
         this.blobs = directory.resolve("blobs");
         this.staging = directory.resolve("staging");
         this.downloads = directory.resolve("downloads");
@@ -78,6 +82,7 @@ public final class BlobCache {
         try {
             String sha = Hashing.sha256(file);
             long size = Files.size(file);
+            checkQueueRoom(sha, size, name != null ? name : file.getFileName().toString());
             Path target = pathOf(sha);
             if (Files.exists(target)) {
                 if (move) {
@@ -114,6 +119,7 @@ public final class BlobCache {
                 size = in.transferTo(out);
             }
             String sha = Hashing.hex(md);
+            checkQueueRoom(sha, size, name);
             Path target = pathOf(sha);
             if (Files.exists(target)) {
                 Files.delete(tmp);
@@ -137,6 +143,28 @@ public final class BlobCache {
                 }
             }
         }
+    }
+
+    /**
+     * Fails with {@link QuotaExceededException} when queueing {@code size} more bytes would pass
+     * {@code offline.maxQueueSize}. Bytes already cached or queued cost nothing.
+     */
+    private void checkQueueRoom(String sha, long size, String what) {
+        long queued = store.read(c -> {
+            boolean known = BlobIndex.get(c, sha).isPresent() || BlobIndex.upload(c, sha).isPresent();
+            return known ? -1L : BlobIndex.queuedBytes(c);
+        });
+        if (queued >= 0 && queued + size > maxQueueSize) {
+            throw new QuotaExceededException("The upload queue is full: it holds " + Sizes.format(queued) + " of "
+                    + Sizes.format(maxQueueSize) + " (offline.maxQueueSize), and "
+                    + (what == null ? "the new blob" : "'" + what + "'") + " needs " + Sizes.format(size)
+                    + ". Wait until queued uploads finish (blobsync flush), or raise offline.maxQueueSize.");
+        }
+    }
+
+    /** Bytes {@code offline.maxQueueSize} still allows. */
+    public long queueRoom() {
+        return Math.max(0, maxQueueSize - store.read(BlobIndex::queuedBytes));
     }
 
     private void index(String sha, long size, String type) {

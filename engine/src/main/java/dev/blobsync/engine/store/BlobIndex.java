@@ -57,20 +57,20 @@ public final class BlobIndex {
         }
     }
 
-    /** Queues {@code sha} for upload unless it is queued already. */
-    public static void enqueueUpload(Connection c, String sha, long size) throws SQLException {
+    /** Queues {@code sha} for upload unless it is queued already; true when newly queued. */
+    public static boolean enqueueUpload(Connection c, String sha, long size) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "INSERT OR IGNORE INTO uploads(sha256, size, created_at) VALUES (?, ?, ?)")) {
             ps.setString(1, sha);
             ps.setLong(2, size);
             ps.setLong(3, System.currentTimeMillis());
-            ps.executeUpdate();
+            return ps.executeUpdate() > 0;
         }
     }
 
     public static Optional<UploadRow> upload(Connection c, String sha) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT sha256, size, token, attempts, last_error,"
-                + " next_attempt_at FROM uploads WHERE sha256 = ?")) {
+                + " next_attempt_at, created_at FROM uploads WHERE sha256 = ?")) {
             ps.setString(1, sha);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(uploadRow(rs)) : Optional.empty();
@@ -78,13 +78,16 @@ public final class BlobIndex {
         }
     }
 
-    /** Uploads due at {@code now}, oldest first. */
-    public static List<UploadRow> dueUploads(Connection c, long now, int limit) throws SQLException {
+    /** Uploads due at {@code now} and queued before {@code queuedBefore}, oldest first. */
+    public static List<UploadRow> dueUploads(Connection c, long now, long queuedBefore, int limit)
+            throws SQLException {
         List<UploadRow> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT sha256, size, token, attempts, last_error,"
-                + " next_attempt_at FROM uploads WHERE next_attempt_at <= ? ORDER BY created_at, sha256 LIMIT ?")) {
+                + " next_attempt_at, created_at FROM uploads WHERE next_attempt_at <= ? AND created_at <= ?"
+                + " ORDER BY created_at, sha256 LIMIT ?")) {
             ps.setLong(1, now);
-            ps.setInt(2, limit);
+            ps.setLong(2, queuedBefore);
+            ps.setInt(3, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(uploadRow(rs));
@@ -94,6 +97,61 @@ public final class BlobIndex {
         return out;
     }
 
+    /** Every queued upload, oldest first. */
+    public static List<UploadRow> uploads(Connection c) throws SQLException {
+        List<UploadRow> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT sha256, size, token, attempts, last_error,"
+                + " next_attempt_at, created_at FROM uploads ORDER BY created_at, sha256");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(uploadRow(rs));
+            }
+        }
+        return out;
+    }
+
+    /** True when an outbox entry (a record change or a draft) references blob {@code sha}. */
+    public static boolean referencedByOutbox(Connection c, String sha) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT 1 FROM pending WHERE deleted = 0 AND instr(fields, ?) > 0 LIMIT 1")) {
+            ps.setString(1, sha);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /**
+     * {@code [count, bytes, failing]} of the uploads that an outbox entry references: the ones a
+     * flush waits for. Superseded versions (an editor's intermediate saves) are not counted.
+     */
+    public static long[] referencedUploads(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*), COALESCE(SUM(size), 0),"
+                + " COALESCE(SUM(last_error IS NOT NULL), 0) FROM uploads u WHERE EXISTS (SELECT 1 FROM pending p"
+                + " WHERE p.deleted = 0 AND instr(p.fields, u.sha256) > 0)");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
+        }
+    }
+
+    /** Total bytes queued for upload (what {@code offline.maxQueueSize} limits). */
+    public static long queuedBytes(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(SUM(size), 0) FROM uploads");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    /** Puts off an upload until {@code at} without counting a failure. */
+    public static void deferUpload(Connection c, String sha, long at) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE uploads SET next_attempt_at = ? WHERE sha256 = ?")) {
+            ps.setLong(1, at);
+            ps.setString(2, sha);
+            ps.executeUpdate();
+        }
+    }
+
     public static long uploadCount(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM uploads");
              ResultSet rs = ps.executeQuery()) {
@@ -101,9 +159,10 @@ public final class BlobIndex {
         }
     }
 
-    /** Makes every waiting upload due now (flush, reconnect). */
+    /** Makes every waiting upload due now (flush, reconnect) with a fresh set of attempts. */
     public static void makeUploadsDue(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE uploads SET next_attempt_at = 0")) {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE uploads SET next_attempt_at = 0,"
+                + " attempts = MIN(attempts, 1)")) {
             ps.executeUpdate();
         }
     }
@@ -136,6 +195,6 @@ public final class BlobIndex {
 
     private static UploadRow uploadRow(ResultSet rs) throws SQLException {
         return new UploadRow(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getInt(4), rs.getString(5),
-                rs.getLong(6));
+                rs.getLong(6), rs.getLong(7));
     }
 }

@@ -5,5 +5,5 @@ package dev.blobsync.engine.store;
  * continues the session instead of starting again.
  */
 public record UploadRow(String sha256, long size, String token, int attempts, String lastError,
-                        long nextAttemptAt) {
+                        long nextAttemptAt, long createdAt) {
 }

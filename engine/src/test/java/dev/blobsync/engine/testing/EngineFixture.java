@@ -50,7 +50,7 @@ public final class EngineFixture {
                     + "blobs:\n  provider: filesystem\n  config:\n    hub: " + hub() + "\n"
                     + "cache:\n  directory: " + root.resolve("cache-" + name) + "\n"
                     + "sync:\n  pollInterval: " + pollInterval + "\n"
-                    + "offline:\n  retryStrategy:\n    maxAttempts: 50\n    initialDelay: 100ms\n    maxDelay: 500ms\n"
+                    + "offline:\n  retryStrategy:\n    maxAttempts: 50\n    initialDelay: 100ms\n    maxDelay: 500ms\n  uploadDelay: 100ms\n"
                     + PHOTOS_SCHEMA;
             try {
                 Files.createDirectories(root);
