@@ -263,7 +263,7 @@ public final class BlobCache {
             if (uploading.contains(ref.sha256())) {
                 return BlobState.UPLOADING;
             }
-            return up.get().lastError() != null ? BlobState.ERROR : BlobState.QUEUED;
+            return up.get().gaveUp() ? BlobState.ERROR : BlobState.QUEUED;
         }
         return Files.exists(pathOf(ref.sha256())) ? BlobState.CACHED : BlobState.REMOTE;
     }

@@ -127,7 +127,7 @@ public final class BlobIndex {
      */
     public static long[] referencedUploads(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*), COALESCE(SUM(size), 0),"
-                + " COALESCE(SUM(last_error IS NOT NULL), 0) FROM uploads u WHERE EXISTS (SELECT 1 FROM pending p"
+                + " COALESCE(SUM(next_attempt_at = 9223372036854775807), 0) FROM uploads u WHERE EXISTS (SELECT 1 FROM pending p"
                 + " WHERE p.deleted = 0 AND instr(p.fields, u.sha256) > 0)");
              ResultSet rs = ps.executeQuery()) {
             rs.next();
