@@ -98,8 +98,8 @@ final class DefaultOfflineQueue implements OfflineQueue {
             long[] up = BlobIndex.referencedUploads(c);
             long[] pend = RecordStore.pendingCounts(c);
             long failing = up[2] + RecordStore.failingCount(c);
-            return new QueueStats((int) up[0], BlobIndex.queuedBytes(c), uploader.sentBytes(), (int) pend[0],
-                    (int) pend[1], (int) failing, maxQueueSize, uploader.online(), sync.online());
+            return new QueueStats((int) up[0], up[1], uploader.sentBytes(), (int) pend[0], (int) pend[1],
+                    (int) failing, BlobIndex.queuedBytes(c), maxQueueSize, uploader.online(), sync.online());
         });
     }
 
