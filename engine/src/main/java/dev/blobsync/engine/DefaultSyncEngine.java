@@ -52,6 +52,7 @@ final class DefaultSyncEngine implements SyncEngine {
     private final SyncLoop sync;
     private final Uploader uploader;
     private final DefaultOfflineQueue offline;
+    private final DefaultCacheControl cacheControl;
     private final Map<String, DefaultTable> tables = new LinkedHashMap<>();
     private final Path scratch;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -65,7 +66,7 @@ final class DefaultSyncEngine implements SyncEngine {
         this.data = data;
         this.blobs = blobs;
         Path dir = config.cache().directory();
-        this.cache = new BlobCache(dir, store, blobs, config.offline().maxQueueSize());
+        this.cache = new BlobCache(dir, store, blobs, config.cache(), config.offline().maxQueueSize(), events);
         this.scratch = dir.resolve("scratch");
         this.sync = new SyncLoop(store, data, config.offline().conflictResolution(), config.sync().pollInterval(),
                 events);
@@ -74,9 +75,19 @@ final class DefaultSyncEngine implements SyncEngine {
         for (TableSchema ts : config.schema().tables().values()) {
             tables.put(ts.name(), new DefaultTable(this, ts, store, Clock.systemUTC()));
         }
+        this.cacheControl = new DefaultCacheControl(this, store, cache, config.cache());
+        events.addChangeListener(cacheControl);
     }
 
     static SyncEngine open(EngineConfig config) {
+        return open(config, p -> p);
+    }
+
+    /**
+     * Opens an engine whose blob provider is wrapped by {@code wrap}: tests use it to count
+     * what crosses the provider boundary.
+     */
+    static SyncEngine open(EngineConfig config, java.util.function.UnaryOperator<BlobProvider> wrap) {
         Path dir = config.cache().directory();
         FileChannel lockChannel = null;
         LocalStore store = null;
@@ -96,10 +107,11 @@ final class DefaultSyncEngine implements SyncEngine {
             }
             store = LocalStore.open(dir.resolve("local.db"));
             data = Providers.data(config.data());
-            BlobProvider blobs = Providers.blobs(config.blobs());
+            BlobProvider blobs = wrap.apply(Providers.blobs(config.blobs()));
             DefaultSyncEngine engine = new DefaultSyncEngine(config, lockChannel, lock, store, data, blobs);
             engine.sync.start();
             engine.uploader.start();
+            engine.cacheControl.start();
             return engine;
         } catch (IOException | ProviderException | RuntimeException e) {
             if (data != null) {
@@ -181,6 +193,15 @@ final class DefaultSyncEngine implements SyncEngine {
     }
 
     @Override
+    public CacheControl cache() {
+        return cacheControl;
+    }
+
+    java.util.Optional<Table> findTable(String name) {
+        return java.util.Optional.ofNullable(tables.get(name));
+    }
+
+    @Override
     public void syncNow() {
         uploader.wake();
         sync.trigger();
@@ -212,11 +233,13 @@ final class DefaultSyncEngine implements SyncEngine {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        cacheControl.close();
         uploader.close();
         sync.close();
         events.close();
         blobs.close();
         data.close();
+        cache.close();
         QueueStats left = offline.stats();
         if (!left.empty() || left.drafts() > 0) {
             LOG.info("Stopped with {} record change(s), {} upload(s) ({} bytes) and {} draft(s) kept; they"

@@ -64,6 +64,9 @@ public interface SyncEngine extends AutoCloseable {
     /** The queue of uploads and record changes waiting to be synced. */
     OfflineQueue offline();
 
+    /** The local blob cache: stats, priorities and pins, prefetch, eviction. */
+    CacheControl cache();
+
     /** Asks the sync loop to push and pull now, without waiting. */
     void syncNow();
 
