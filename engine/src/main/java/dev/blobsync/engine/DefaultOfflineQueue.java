@@ -84,12 +84,15 @@ final class DefaultOfflineQueue implements OfflineQueue {
     private static boolean waitsForUpload(Connection c, PendingRow p) throws SQLException {
         for (String f : p.changed()) {
             JsonNode v = p.fields().get(f);
-            if (v != null && v.isObject() && v.path("sha256").isTextual()
-                    && BlobIndex.upload(c, v.get("sha256").asText()).isPresent()) {
+            if (v != null && v.isObject() && (queued(c, v.path("sha256")) || queued(c, v.path("chunks")))) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static boolean queued(Connection c, JsonNode key) throws SQLException {
+        return key.isTextual() && BlobIndex.upload(c, key.asText()).isPresent();
     }
 
     @Override
