@@ -65,6 +65,17 @@ final class DefaultOfflineQueue implements OfflineQueue {
         });
     }
 
+    @Override
+    public java.util.Optional<PendingItem> upload(String sha256) {
+        return store.read(c -> BlobIndex.upload(c, sha256)).map(u -> {
+            long sent = uploader.sentBytes(u.sha256());
+            String state = sent >= 0 ? "uploading" : u.gaveUp() ? "error" : "queued";
+            double progress = u.size() == 0 ? 0 : Math.max(0, sent) / (double) u.size();
+            return new PendingItem("upload", u.sha256(), null, null, u.size(), progress, state, u.lastError(),
+                    u.attempts());
+        });
+    }
+
     private static List<PendingRow> allPending(Connection c) throws SQLException {
         List<PendingRow> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT tbl FROM pending");
