@@ -78,6 +78,18 @@ public interface BlobProvider extends AutoCloseable {
         // A provider without server-side sessions holds none.
     }
 
+    /**
+     * Checks that the store can be reached and written now; throws a retryable exception when
+     * not. Used to notice that an unreachable store is back.
+     */
+    default void ping() throws ProviderException {
+    }
+
+    /** Where the store serves blob {@code key} without credentials, if it does. */
+    default Optional<String> urlOf(String key) {
+        return Optional.empty();
+    }
+
     /** A short description for messages, e.g. {@code filesystem /home/a/hub/blobs}. */
     String describe();
 

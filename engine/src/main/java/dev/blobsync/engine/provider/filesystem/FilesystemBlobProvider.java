@@ -221,6 +221,15 @@ public final class FilesystemBlobProvider implements BlobProvider {
     }
 
     @Override
+    public void ping() throws ProviderException {
+        try {
+            Files.createDirectories(incoming);
+        } catch (IOException e) {
+            throw unreachable("use the blob folder", e);
+        }
+    }
+
+    @Override
     public void listBlobs(Consumer<StoredBlob> each) throws ProviderException {
         try (Stream<Path> files = Files.walk(root, 2)) {
             for (Path p : (Iterable<Path>) files::iterator) {
@@ -254,6 +263,11 @@ public final class FilesystemBlobProvider implements BlobProvider {
         } catch (IOException e) {
             throw unreachable("list the upload sessions", e);
         }
+    }
+
+    @Override
+    public Optional<String> urlOf(String key) {
+        return BlobRef.isSha256(key) ? Optional.of(pathOf(key).toUri().toString()) : Optional.empty();
     }
 
     private ProviderException unreachable(String what, IOException e) {
