@@ -13,8 +13,10 @@ import dev.blobsync.engine.spi.ProviderException;
 import dev.blobsync.engine.store.LocalStore;
 import dev.blobsync.engine.sync.SyncLoop;
 import dev.blobsync.engine.upload.Uploader;
+import dev.blobsync.engine.url.BlobUrls;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -25,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -55,6 +58,7 @@ final class DefaultSyncEngine implements SyncEngine {
     private final DefaultCacheControl cacheControl;
     private final Map<String, DefaultTable> tables = new LinkedHashMap<>();
     private final Path scratch;
+    private final BlobUrls urls;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private DefaultSyncEngine(EngineConfig config, FileChannel lockChannel, FileLock lock, LocalStore store,
@@ -71,6 +75,7 @@ final class DefaultSyncEngine implements SyncEngine {
         this.sync = new SyncLoop(store, data, config.offline().conflictResolution(), config.sync().pollInterval(),
                 events);
         this.uploader = new Uploader(store, blobs, cache, config.offline(), events, sync::trigger);
+        this.urls = BlobUrls.system(blobs::presignGet);
         this.offline = new DefaultOfflineQueue(store, uploader, sync, config.offline().maxQueueSize());
         for (TableSchema ts : config.schema().tables().values()) {
             tables.put(ts.name(), new DefaultTable(this, ts, store, Clock.systemUTC()));
@@ -165,6 +170,20 @@ final class DefaultSyncEngine implements SyncEngine {
     @Override
     public BlobReader openBlob(BlobRef ref) {
         return cache.open(ref);
+    }
+
+    @Override
+    public Optional<URI> blobUrl(BlobRef ref) {
+        Path local = cache.pathOf(ref.sha256());
+        if (Files.isRegularFile(local)) {
+            return Optional.of(local.toUri());
+        }
+        try {
+            return urls.get(ref.sha256());
+        } catch (ProviderException e) {
+            throw new OfflineException("No URL for blob " + ref.sha256() + ": " + blobs.describe()
+                    + " did not sign one (" + e.getMessage() + ")", e);
+        }
     }
 
     @Override
