@@ -310,6 +310,22 @@ public final class S3BlobProvider implements BlobProvider {
         return Optional.of(store.presignGet(key, ttl));
     }
 
+    /**
+     * A presigned GET URL valid for {@code urlExpiry}, for the engine's UploadComplete event.
+     * Only when signing is local; in presign-endpoint mode it would cost a request per upload.
+     */
+    @Override
+    public Optional<String> urlOf(String key) {
+        if (!settings.direct() || !BlobRef.isSha256(key)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(store.presignGet(key, settings.urlExpiry()).uri().toString());
+        } catch (ProviderException e) {
+            return Optional.empty();
+        }
+    }
+
     @Override
     public Optional<StoredBlob> stat(String key) throws ProviderException {
         checkKey(key);

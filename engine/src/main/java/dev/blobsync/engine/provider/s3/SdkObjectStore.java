@@ -116,8 +116,28 @@ final class SdkObjectStore implements ObjectStore {
             if (notFound(e)) {
                 return Optional.empty();
             }
+            if (e instanceof AwsServiceException s && s.statusCode() == 403) {
+                throw whyForbidden(key, e);
+            }
             throw errors.of("look up blob " + shortKey(key), e);
         }
+    }
+
+    /**
+     * A HEAD answer has no body, so a 403 does not say whether the signature (the secret) or
+     * the permissions are wrong; a one-byte GET of the same object says it in its error code.
+     */
+    private ProviderException whyForbidden(String key, SdkException head) {
+        try {
+            client.getObject(b -> b.bucket(settings.bucket()).key(name(key)).range("bytes=0-0")).close();
+        } catch (SdkException e) {
+            if (!notFound(e)) {
+                return errors.of("look up blob " + shortKey(key), e);
+            }
+        } catch (IOException | RuntimeException e) {
+            // Fall back to what the HEAD said.
+        }
+        return errors.of("look up blob " + shortKey(key), head);
     }
 
     @Override
