@@ -23,11 +23,11 @@ cleanup() {
   for m in "$work"/mnt-*; do fusermount -uz "$m" 2>/dev/null || true; done
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$work"
+  if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
-mvn -q -B -ntp -o -pl stress-tests dependency:build-classpath -Dmdep.outputFile="$work/cp.txt" >/dev/null
+mvn -q -B -ntp -pl stress-tests -am dependency:build-classpath -Dmdep.outputFile="$work/cp.txt" >/dev/null
 key=bench-key
 secret=bench-secret-0123456789
 java -cp "$classes:$(cat "$work/cp.txt")" dev.blobsync.stress.S3BenchServer "$work/s3" "$key" "$secret" \
@@ -53,9 +53,16 @@ blobs:
   provider: s3
   config: {preset: minio, endpoint: "http://127.0.0.1:$port", bucket: blobsync, accessKeyId: $key, secretAccessKey: $secret}
 cache: {directory: $work/cache-$1, maxSize: 8GB, minFreeDisk: 1GB}
-offline: {uploadDelay: 0s}
+offline: {uploadDelay: 0s, maxQueueSize: 4GB}
 sync: {pollInterval: 500ms}
-schema: $PWD/schema-examples/photos.schema.yaml
+schema:
+  photos:
+    \$folderName: "{takenAt:yyyy-MM-dd} {title}"
+    id: uuid
+    title: string
+    takenAt: { type: datetime, default: "2026-07-04T10:00:00Z" }
+    familyId: { type: uuid, default: 7b1d7f6e-9a4b-4c55-9a55-0c7f3f0f7a01 }
+    image: { type: blob, mimeTypes: ['image/*'] }
 EOF
 }
 waitmount() { for _ in $(seq 1 300); do grep -q " $1 " /proc/mounts && return 0; sleep 0.1; done; echo "mount $1 failed" >&2; exit 1; }
@@ -81,20 +88,20 @@ mkdir -p "$work/files"
 mount a
 head -c $((256 << 20)) /dev/urandom > "$work/files/warmup.jpg"
 cp "$work/files/warmup.jpg" "$work/mnt-a/photos/"
-java -jar "$jar" flush --config "$work/a.yaml" --timeout 600s > /dev/null
+java -jar "$jar" flush --config "$work/a.yaml" --timeout 600s > /dev/null 2>&1
 rc copy "$work/files/warmup.jpg" bench:rclone/warmup/
 mount b
 dd if="$(record b warmup)" of=/dev/null bs=1M status=none   # warm-up of the reading side
 rc cat bench:rclone/warmup/warmup.jpg > /dev/null
 
-bs_up=(); rc_up=(); bs_rd=(); rc_rd=()
+bs_up=(); bs_cp=(); rc_up=(); bs_rd=(); rc_rd=()
 for run in $(seq 1 "$runs"); do
   name="big$run"
   head -c $((1 << 30)) /dev/urandom > "$work/files/$name.jpg"
   drop
-  s=$(now); cp "$work/files/$name.jpg" "$work/mnt-a/photos/"
-  java -jar "$jar" flush --config "$work/a.yaml" --timeout 1200s > /dev/null; e=$(now)
-  bs_up+=("$(echo "$e - $s" | bc -l)")
+  s=$(now); cp "$work/files/$name.jpg" "$work/mnt-a/photos/"; c=$(now)
+  java -jar "$jar" flush --config "$work/a.yaml" --timeout 1200s > /dev/null 2>&1; e=$(now)
+  bs_up+=("$(echo "$e - $s" | bc -l)"); bs_cp+=("$(echo "$c - $s" | bc -l)")
   drop
   s=$(now); rc copy "$work/files/$name.jpg" bench:rclone/; e=$(now)
   rc_up+=("$(echo "$e - $s" | bc -l)")
@@ -121,4 +128,5 @@ printf '| 1 GiB into the mount until uploaded vs `rclone copy` | %.2f s (%.0f MB
   "$bu" "$(mbps "$bu")" "$ru" "$(mbps "$ru")" "$(echo "$ru / $bu" | bc -l)"
 printf '| cold read of a 1 GiB blob through the mount vs `rclone cat` | %.2f s (%.0f MB/s) | %.2f s (%.0f MB/s) | %.2f |\n' \
   "$br" "$(mbps "$br")" "$rr" "$(mbps "$rr")" "$(echo "$rr / $br" | bc -l)"
-echo "runs: upload blobsync ${bs_up[*]} / rclone ${rc_up[*]}; read blobsync ${bs_rd[*]} / rclone ${rc_rd[*]}"
+echo "runs (s): upload blobsync ${bs_up[*]} (of which cp until close returned: ${bs_cp[*]}) / rclone ${rc_up[*]};"\
+  "cold read blobsync ${bs_rd[*]} / rclone ${rc_rd[*]}"
