@@ -1,0 +1,55 @@
+package dev.blobsync.fs;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.blobsync.engine.RecordState;
+import java.util.Collection;
+import java.util.Locale;
+
+/** Renders {@code .blobsync/status.json}: records by state per table, and what is pending. */
+final class StatusReport {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private StatusReport() {
+    }
+
+    static byte[] render(Collection<TableIndex> tables, int openFiles, int errors) {
+        ObjectNode root = MAPPER.createObjectNode();
+        ObjectNode totals = root.putObject("records");
+        ObjectNode perTable = root.putObject("tables");
+        for (RecordState s : RecordState.values()) {
+            totals.put(label(s), 0);
+        }
+        long pending = 0;
+        for (TableIndex table : tables) {
+            ObjectNode counts = perTable.putObject(table.name());
+            for (RecordState s : RecordState.values()) {
+                counts.put(label(s), 0);
+            }
+            for (TableIndex.Entry e : table.entries()) {
+                String state = label(e.record().state());
+                counts.put(state, counts.get(state).asLong() + 1);
+                totals.put(state, totals.get(state).asLong() + 1);
+                if (e.record().state() == RecordState.QUEUED || e.record().state() == RecordState.ERROR) {
+                    pending++;
+                }
+            }
+        }
+        root.put("pending", pending);
+        root.put("openFiles", openFiles);
+        root.put("errors", errors);
+        try {
+            byte[] json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+            byte[] out = java.util.Arrays.copyOf(json, json.length + 1);
+            out[json.length] = '\n';
+            return out;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String label(RecordState s) {
+        return s.name().toLowerCase(Locale.ROOT);
+    }
+}
