@@ -1,0 +1,250 @@
+package dev.blobsync.engine;
+
+import dev.blobsync.engine.cache.BlobCache;
+import dev.blobsync.engine.config.EngineConfig;
+import dev.blobsync.engine.event.ChangeNotifier;
+import dev.blobsync.engine.provider.Providers;
+import dev.blobsync.engine.schema.Schema;
+import dev.blobsync.engine.schema.TableSchema;
+import dev.blobsync.engine.spi.BlobProvider;
+import dev.blobsync.engine.spi.DataProvider;
+import dev.blobsync.engine.spi.ProviderException;
+import dev.blobsync.engine.store.BlobIndex;
+import dev.blobsync.engine.store.LocalStore;
+import dev.blobsync.engine.store.RecordStore;
+import dev.blobsync.engine.sync.SyncLoop;
+import dev.blobsync.engine.upload.Uploader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine behind {@link SyncEngine}: wires the local store, the blob cache, the uploader
+ * and the sync loop to the configured providers.
+ *
+ * <p>Only one engine may use a cache folder at a time; a lock file enforces it, because two
+ * writers of one outbox would push each other's changes twice.
+ */
+final class DefaultSyncEngine implements SyncEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultSyncEngine.class);
+
+    private final EngineConfig config;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final LocalStore store;
+    private final DataProvider data;
+    private final BlobProvider blobs;
+    private final BlobCache cache;
+    private final ChangeNotifier notifier = new ChangeNotifier();
+    private final SyncLoop sync;
+    private final Uploader uploader;
+    private final Map<String, DefaultTable> tables = new LinkedHashMap<>();
+    private final Path scratch;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private DefaultSyncEngine(EngineConfig config, FileChannel lockChannel, FileLock lock, LocalStore store,
+                              DataProvider data, BlobProvider blobs) {
+        this.config = config;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.store = store;
+        this.data = data;
+        this.blobs = blobs;
+        Path dir = config.cache().directory();
+        this.cache = new BlobCache(dir, store, blobs);
+        this.scratch = dir.resolve("scratch");
+        this.sync = new SyncLoop(store, data, config.offline().conflictResolution(), config.sync().pollInterval(),
+                notifier);
+        this.uploader = new Uploader(store, blobs, cache, config.offline().retryStrategy(), sync::trigger);
+        for (TableSchema ts : config.schema().tables().values()) {
+            tables.put(ts.name(), new DefaultTable(this, ts, store, Clock.systemUTC()));
+        }
+    }
+
+    static SyncEngine open(EngineConfig config) {
+        Path dir = config.cache().directory();
+        FileChannel lockChannel = null;
+        LocalStore store = null;
+        DataProvider data = null;
+        try {
+            Files.createDirectories(dir.resolve("scratch"));
+            lockChannel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = lockChannel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new StorageException("The cache folder " + dir + " is in use by another running blobsync"
+                        + " (a mount or an app). Stop that one first, or give this one its own cache.directory.");
+            }
+            store = LocalStore.open(dir.resolve("local.db"));
+            data = Providers.data(config.data());
+            BlobProvider blobs = Providers.blobs(config.blobs());
+            DefaultSyncEngine engine = new DefaultSyncEngine(config, lockChannel, lock, store, data, blobs);
+            engine.sync.start();
+            engine.uploader.start();
+            return engine;
+        } catch (IOException | ProviderException | RuntimeException e) {
+            if (data != null) {
+                data.close();
+            }
+            if (store != null) {
+                store.close();
+            }
+            closeQuietly(lockChannel);
+            if (e instanceof EngineException ee) {
+                throw ee;
+            }
+            throw new StorageException("Cannot start blobsync with " + config.source() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public EngineConfig config() {
+        return config;
+    }
+
+    @Override
+    public Schema schema() {
+        return config.schema();
+    }
+
+    @Override
+    public Table table(String name) {
+        DefaultTable t = tables.get(name);
+        if (t == null) {
+            throw new NotFoundException("No table '" + name + "' in the schema. Tables: "
+                    + String.join(", ", tables.keySet()) + ".");
+        }
+        return t;
+    }
+
+    @Override
+    public BlobRef putBlob(Path file, String type, String name, boolean move) {
+        BlobRef ref = cache.put(file, type, name, move);
+        uploader.wake();
+        return ref;
+    }
+
+    @Override
+    public BlobRef putBlob(InputStream in, String type, String name) {
+        BlobRef ref = cache.put(in, type, name);
+        uploader.wake();
+        return ref;
+    }
+
+    @Override
+    public BlobReader openBlob(BlobRef ref) {
+        return cache.open(ref);
+    }
+
+    @Override
+    public BlobState blobState(BlobRef ref) {
+        return cache.state(ref);
+    }
+
+    @Override
+    public void addListener(ChangeListener listener) {
+        notifier.add(listener);
+    }
+
+    @Override
+    public void removeListener(ChangeListener listener) {
+        notifier.remove(listener);
+    }
+
+    @Override
+    public void syncNow() {
+        uploader.wake();
+        sync.trigger();
+    }
+
+    @Override
+    public boolean flush(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        uploader.retryNow();
+        try {
+            while (true) {
+                long waiting = store.read(c -> RecordStore.pendingCounts(c)[0] + BlobIndex.uploadCount(c));
+                if (waiting == 0) {
+                    // One more full cycle, so remote changes made before the flush are pulled too.
+                    sync.awaitFreshCycle(deadline);
+                    return true;
+                }
+                if (System.nanoTime() >= deadline) {
+                    return false;
+                }
+                uploader.wake();
+                sync.awaitFreshCycle(Math.min(deadline, System.nanoTime() + 250_000_000L));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public Path scratchDirectory() {
+        return scratch;
+    }
+
+    @Override
+    public Path stagingDirectory() {
+        return cache.stagingDirectory();
+    }
+
+    /** Called by tables after a local write commits. */
+    void changed(String table, UUID id) {
+        notifier.fire(table, id);
+        sync.trigger();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        uploader.close();
+        sync.close();
+        notifier.close();
+        blobs.close();
+        data.close();
+        long[] left = store.read(c -> new long[] {RecordStore.pendingCounts(c)[0], BlobIndex.uploadCount(c)});
+        if (left[0] + left[1] > 0) {
+            LOG.info("Stopped with {} record change(s) and {} upload(s) queued; they continue on the next start.",
+                    left[0], left[1]);
+        }
+        store.close();
+        try {
+            lock.release();
+        } catch (IOException ignored) {
+            // Closing the channel releases it as well.
+        }
+        closeQuietly(lockChannel);
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // Nothing to do about a lock file that does not close.
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.blobsync.engine.provider;
+
+import dev.blobsync.engine.config.ProviderConfig;
+import dev.blobsync.engine.provider.filesystem.FilesystemBlobProvider;
+import dev.blobsync.engine.provider.sqlite.SqliteHubDataProvider;
+import dev.blobsync.engine.spi.BlobProvider;
+import dev.blobsync.engine.spi.DataProvider;
+import dev.blobsync.engine.spi.ProviderException;
+
+/**
+ * Finds the provider a config names. The config loader has already checked the name and its
+ * keys against the same list.
+ */
+public final class Providers {
+    private Providers() {
+    }
+
+    public static DataProvider data(ProviderConfig pc) throws ProviderException {
+        return switch (pc.provider()) {
+            case "sqlite" -> SqliteHubDataProvider.open(pc.requirePath("hub"));
+            default -> throw new IllegalStateException("no data provider named " + pc.provider());
+        };
+    }
+
+    public static BlobProvider blobs(ProviderConfig pc) throws ProviderException {
+        return switch (pc.provider()) {
+            case "filesystem" -> FilesystemBlobProvider.open(
+                    pc.path("directory").orElseGet(() -> pc.requirePath("hub").resolve("blobs")));
+            default -> throw new IllegalStateException("no blob provider named " + pc.provider());
+        };
+    }
+}

@@ -1,0 +1,206 @@
+package dev.blobsync.engine.provider.filesystem;
+
+import dev.blobsync.engine.BlobRef;
+import dev.blobsync.engine.internal.FileSync;
+import dev.blobsync.engine.internal.Hashing;
+import dev.blobsync.engine.spi.BlobProvider;
+import dev.blobsync.engine.spi.ProviderException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The embedded default blob provider: a content-addressed folder, {@code <root>/ab/abcd…}
+ * (the first two hex digits of the SHA-256 as a sub-folder).
+ *
+ * <p>An upload session is a part file under {@code <root>/.incoming/}; its size is the
+ * session's offset, so a resume after a crash continues where the bytes on disk end. On
+ * completion the part file is hashed, synced and renamed into place; a part that does not hash
+ * to its key is deleted and never becomes visible.
+ */
+public final class FilesystemBlobProvider implements BlobProvider {
+    private static final Pattern TOKEN = Pattern.compile("[0-9a-f]{64}\\.[0-9a-f-]{36}\\.part");
+
+    private final Path root;
+    private final Path incoming;
+
+    private FilesystemBlobProvider(Path root) {
+        this.root = root;
+        this.incoming = root.resolve(".incoming");
+    }
+
+    /**
+     * Opens the blob folder {@code root}. A folder that cannot be created now (a removed drive)
+     * is not an error here: the engine starts offline and every call reports why it failed.
+     */
+    public static FilesystemBlobProvider open(Path root) {
+        try {
+            Files.createDirectories(root.resolve(".incoming"));
+        } catch (IOException e) {
+            // Reported by the first call that needs the folder.
+        }
+        return new FilesystemBlobProvider(root);
+    }
+
+    /** Where blob {@code key} is stored. */
+    public Path pathOf(String key) {
+        return root.resolve(key.substring(0, 2)).resolve(key);
+    }
+
+    private static void checkKey(String key) throws ProviderException {
+        if (!BlobRef.isSha256(key)) {
+            throw new ProviderException("not a blob key: " + key, false);
+        }
+    }
+
+    private Path partOf(String key, String token) throws ProviderException {
+        if (token == null || !TOKEN.matcher(token).matches() || !token.startsWith(key)) {
+            throw new ProviderException("not an upload session of blob " + key + ": " + token, false);
+        }
+        return incoming.resolve(token);
+    }
+
+    @Override
+    public OptionalLong size(String key) throws ProviderException {
+        checkKey(key);
+        try {
+            return OptionalLong.of(Files.size(pathOf(key)));
+        } catch (NoSuchFileException e) {
+            return OptionalLong.empty();
+        } catch (IOException e) {
+            throw unreachable("look up blob " + key, e);
+        }
+    }
+
+    @Override
+    public InputStream read(String key, long offset, long length) throws ProviderException {
+        checkKey(key);
+        try {
+            SeekableByteChannel ch = Files.newByteChannel(pathOf(key), StandardOpenOption.READ);
+            ch.position(offset);
+            InputStream in = Channels.newInputStream(ch);
+            return length < 0 ? in : new BoundedInputStream(in, length);
+        } catch (NoSuchFileException e) {
+            throw new ProviderException("Blob " + key + " is not in " + describe(), false, e);
+        } catch (IOException e) {
+            throw unreachable("read blob " + key, e);
+        }
+    }
+
+    @Override
+    public String beginUpload(String key, long size) throws ProviderException {
+        checkKey(key);
+        String token = key + "." + UUID.randomUUID() + ".part";
+        try {
+            Files.createDirectories(incoming);
+            Files.createFile(incoming.resolve(token));
+        } catch (IOException e) {
+            throw unreachable("start uploading blob " + key, e);
+        }
+        return token;
+    }
+
+    @Override
+    public long uploadedBytes(String key, String token) throws ProviderException {
+        checkKey(key);
+        try {
+            return Files.size(partOf(key, token));
+        } catch (NoSuchFileException e) {
+            return -1;
+        } catch (IOException e) {
+            throw unreachable("resume uploading blob " + key, e);
+        }
+    }
+
+    @Override
+    public void append(String key, String token, long offset, InputStream data, long length)
+            throws ProviderException {
+        Path part = partOf(key, token);
+        try (FileChannel ch = FileChannel.open(part, StandardOpenOption.WRITE)) {
+            if (ch.size() != offset) {
+                throw new ProviderException("Upload of blob " + key + " is at byte " + ch.size()
+                        + ", not " + offset + "; ask for the offset again", true);
+            }
+            ch.position(offset);
+            OutputStream out = Channels.newOutputStream(ch);
+            long copied = new BoundedInputStream(data, length).transferTo(out);
+            out.flush();
+            ch.force(false);
+            if (copied != length) {
+                throw new ProviderException("Upload of blob " + key + " got " + copied + " of " + length
+                        + " bytes", true);
+            }
+        } catch (NoSuchFileException e) {
+            throw new ProviderException("Upload session " + token + " is gone", true, e);
+        } catch (IOException e) {
+            throw unreachable("upload blob " + key, e);
+        }
+    }
+
+    @Override
+    public void complete(String key, String token) throws ProviderException {
+        Path part = partOf(key, token);
+        try {
+            String actual = Hashing.sha256(part);
+            if (!actual.equals(key)) {
+                Files.deleteIfExists(part);
+                throw new ProviderException("Upload of blob " + key + " arrived with SHA-256 " + actual
+                        + "; it was discarded", true);
+            }
+            FileSync.fsync(part);
+            Path target = pathOf(key);
+            Files.createDirectories(target.getParent());
+            FileSync.moveDurably(part, target);
+        } catch (NoSuchFileException e) {
+            if (Files.exists(pathOf(key))) {
+                return; // completed before: a retried completion is harmless
+            }
+            throw new ProviderException("Upload session " + token + " is gone", true, e);
+        } catch (IOException e) {
+            throw unreachable("finish uploading blob " + key, e);
+        }
+    }
+
+    @Override
+    public void abort(String key, String token) throws ProviderException {
+        try {
+            Files.deleteIfExists(partOf(key, token));
+        } catch (IOException e) {
+            throw unreachable("abort uploading blob " + key, e);
+        }
+    }
+
+    @Override
+    public void delete(String key) throws ProviderException {
+        checkKey(key);
+        try {
+            Files.deleteIfExists(pathOf(key));
+        } catch (IOException e) {
+            throw unreachable("delete blob " + key, e);
+        }
+    }
+
+    private ProviderException unreachable(String what, IOException e) {
+        return new ProviderException("Could not " + what + " in " + describe() + ": " + e, true, e);
+    }
+
+    @Override
+    public String describe() {
+        return "blob folder " + root;
+    }
+
+    @Override
+    public void close() {
+        // Nothing held open between calls.
+    }
+}

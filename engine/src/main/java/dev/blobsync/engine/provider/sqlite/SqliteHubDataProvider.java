@@ -1,0 +1,227 @@
+package dev.blobsync.engine.provider.sqlite;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.blobsync.engine.spi.ChangePage;
+import dev.blobsync.engine.spi.DataProvider;
+import dev.blobsync.engine.spi.Mutation;
+import dev.blobsync.engine.spi.ProviderException;
+import dev.blobsync.engine.spi.PushResult;
+import dev.blobsync.engine.spi.RemoteRecord;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * The embedded default data provider: a hub folder holding {@code data.db}, a SQLite file in
+ * WAL mode that several processes on one machine share.
+ *
+ * <p>Revisions come from one counter row updated inside the same {@code BEGIN IMMEDIATE}
+ * transaction as the record, so revisions are handed out in commit order and a reader of
+ * {@code rev > cursor} never skips a change that commits later with a smaller revision.
+ *
+ * <p>One connection per provider, guarded by {@code this}.
+ */
+public final class SqliteHubDataProvider implements DataProvider {
+    static final String FILE_NAME = "data.db";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path hub;
+    private final Connection conn;
+
+    private SqliteHubDataProvider(Path hub, Connection conn) {
+        this.hub = hub;
+        this.conn = conn;
+    }
+
+    /** Opens (and creates when needed) the hub at {@code hub}. */
+    public static SqliteHubDataProvider open(Path hub) throws ProviderException {
+        try {
+            Files.createDirectories(hub);
+        } catch (IOException e) {
+            throw new ProviderException("Cannot create the hub folder " + hub + ": " + e.getMessage(), false, e);
+        }
+        SQLiteConfig cfg = new SQLiteConfig();
+        cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        // The hub is the shared truth: FULL makes every acknowledged push survive power loss.
+        cfg.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        cfg.setBusyTimeout(15_000);
+        try {
+            Connection c = cfg.createConnection("jdbc:sqlite:" + hub.resolve(FILE_NAME));
+            try (Statement st = c.createStatement()) {
+                st.execute("BEGIN IMMEDIATE");
+                st.execute("CREATE TABLE IF NOT EXISTS records(tbl TEXT NOT NULL, id TEXT NOT NULL,"
+                        + " rev INTEGER NOT NULL, deleted INTEGER NOT NULL, fields TEXT NOT NULL,"
+                        + " updated_at INTEGER NOT NULL, PRIMARY KEY(tbl, id))");
+                st.execute("CREATE INDEX IF NOT EXISTS records_by_rev ON records(rev)");
+                st.execute("CREATE TABLE IF NOT EXISTS applied_mutations(mutation_id TEXT PRIMARY KEY,"
+                        + " tbl TEXT NOT NULL, id TEXT NOT NULL)");
+                st.execute("CREATE TABLE IF NOT EXISTS counter(k INTEGER PRIMARY KEY CHECK (k = 1),"
+                        + " rev INTEGER NOT NULL)");
+                st.execute("INSERT OR IGNORE INTO counter(k, rev) VALUES (1, 0)");
+                st.execute("COMMIT");
+            }
+            return new SqliteHubDataProvider(hub, c);
+        } catch (SQLException e) {
+            throw new ProviderException("Cannot open the hub database " + hub.resolve(FILE_NAME)
+                    + ": " + e.getMessage(), false, e);
+        }
+    }
+
+    @Override
+    public synchronized List<PushResult> push(List<Mutation> mutations) throws ProviderException {
+        List<PushResult> results = new ArrayList<>(mutations.size());
+        try (Statement st = conn.createStatement()) {
+            st.execute("BEGIN IMMEDIATE");
+            try {
+                for (Mutation m : mutations) {
+                    results.add(applyLocked(m));
+                }
+                st.execute("COMMIT");
+            } catch (SQLException | RuntimeException e) {
+                st.execute("ROLLBACK");
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new ProviderException("Pushing to " + describe() + " failed: " + e.getMessage(), true, e);
+        }
+        return results;
+    }
+
+    private PushResult applyLocked(Mutation m) throws SQLException {
+        RemoteRecord current = getLocked(m.table(), m.id());
+        if (alreadyAppliedLocked(m.mutationId())) {
+            return new PushResult(m.mutationId(), PushResult.Status.APPLIED, current);
+        }
+        long currentRev = current == null ? 0 : current.rev();
+        if (currentRev != m.baseRev()) {
+            return new PushResult(m.mutationId(), PushResult.Status.CONFLICT, current);
+        }
+        long rev = nextRevLocked();
+        boolean deleted = m.op() == Mutation.Op.DELETE;
+        ObjectNode fields = current == null ? JSON.createObjectNode() : current.fields().deepCopy();
+        if (!deleted) {
+            Iterator<Map.Entry<String, JsonNode>> it = m.fields().fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (e.getValue() == null || e.getValue().isNull()) {
+                    fields.remove(e.getKey());
+                } else {
+                    fields.set(e.getKey(), e.getValue());
+                }
+            }
+        }
+        long now = System.currentTimeMillis();
+        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO records(tbl, id, rev, deleted, fields,"
+                + " updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(tbl, id) DO UPDATE SET rev = excluded.rev,"
+                + " deleted = excluded.deleted, fields = excluded.fields, updated_at = excluded.updated_at")) {
+            ps.setString(1, m.table());
+            ps.setString(2, m.id().toString());
+            ps.setLong(3, rev);
+            ps.setInt(4, deleted ? 1 : 0);
+            ps.setString(5, fields.toString());
+            ps.setLong(6, now);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = conn.prepareStatement(
+                "INSERT INTO applied_mutations(mutation_id, tbl, id) VALUES (?, ?, ?)")) {
+            ps.setString(1, m.mutationId());
+            ps.setString(2, m.table());
+            ps.setString(3, m.id().toString());
+            ps.executeUpdate();
+        }
+        return new PushResult(m.mutationId(), PushResult.Status.APPLIED,
+                new RemoteRecord(m.table(), m.id(), rev, deleted, fields, Instant.ofEpochMilli(now)));
+    }
+
+    private boolean alreadyAppliedLocked(String mutationId) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(
+                "SELECT 1 FROM applied_mutations WHERE mutation_id = ?")) {
+            ps.setString(1, mutationId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private long nextRevLocked() throws SQLException {
+        try (Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("UPDATE counter SET rev = rev + 1 WHERE k = 1 RETURNING rev")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private RemoteRecord getLocked(String table, UUID id) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT tbl, id, rev, deleted, fields, updated_at"
+                + " FROM records WHERE tbl = ? AND id = ?")) {
+            ps.setString(1, table);
+            ps.setString(2, id.toString());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? row(rs) : null;
+            }
+        }
+    }
+
+    @Override
+    public synchronized ChangePage changesSince(long cursor, int limit) throws ProviderException {
+        List<RemoteRecord> out = new ArrayList<>();
+        try (PreparedStatement ps = conn.prepareStatement("SELECT tbl, id, rev, deleted, fields, updated_at"
+                + " FROM records WHERE rev > ? ORDER BY rev LIMIT ?")) {
+            ps.setLong(1, cursor);
+            ps.setInt(2, limit + 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(row(rs));
+                }
+            }
+        } catch (SQLException e) {
+            throw new ProviderException("Pulling from " + describe() + " failed: " + e.getMessage(), true, e);
+        }
+        boolean more = out.size() > limit;
+        if (more) {
+            out.remove(out.size() - 1);
+        }
+        long next = out.isEmpty() ? cursor : out.get(out.size() - 1).rev();
+        return new ChangePage(out, next, more);
+    }
+
+    private static RemoteRecord row(ResultSet rs) throws SQLException {
+        ObjectNode fields;
+        try {
+            fields = (ObjectNode) JSON.readTree(rs.getString(5));
+        } catch (JsonProcessingException | ClassCastException e) {
+            throw new SQLException("record " + rs.getString(2) + " holds unreadable fields", e);
+        }
+        return new RemoteRecord(rs.getString(1), UUID.fromString(rs.getString(2)), rs.getLong(3),
+                rs.getInt(4) != 0, fields, Instant.ofEpochMilli(rs.getLong(6)));
+    }
+
+    @Override
+    public String describe() {
+        return "sqlite hub " + hub;
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            conn.close();
+        } catch (SQLException ignored) {
+            // Closing a SQLite connection only fails when it is already unusable.
+        }
+    }
+}

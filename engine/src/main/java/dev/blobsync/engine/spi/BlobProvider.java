@@ -1,0 +1,52 @@
+package dev.blobsync.engine.spi;
+
+import java.io.InputStream;
+import java.util.OptionalLong;
+
+/**
+ * Where blob bytes live remotely: the SPI every blob backend implements ({@code filesystem},
+ * later {@code s3} and {@code tus}). Keys are lower-case hex SHA-256 of the bytes.
+ *
+ * <p>Uploads are resumable sessions: {@link #beginUpload} returns a token the engine persists;
+ * after a restart the engine asks {@link #uploadedBytes} for the server's offset and continues
+ * with {@link #append} from there, never from zero.
+ */
+public interface BlobProvider extends AutoCloseable {
+
+    /** The stored size of blob {@code key}, or empty when the provider does not have it. */
+    OptionalLong size(String key) throws ProviderException;
+
+    /**
+     * Opens the bytes {@code [offset, offset + length)} of blob {@code key}; {@code length < 0}
+     * reads to the end. The caller closes the stream.
+     */
+    InputStream read(String key, long offset, long length) throws ProviderException;
+
+    /** Starts a resumable upload of {@code size} bytes for {@code key}; returns its token. */
+    String beginUpload(String key, long size) throws ProviderException;
+
+    /**
+     * How many bytes of the upload the provider holds, as the provider sees it; -1 when the
+     * session is unknown or expired (the caller then begins a new one).
+     */
+    long uploadedBytes(String key, String token) throws ProviderException;
+
+    /** Appends {@code length} bytes from {@code data} at {@code offset} (the current offset). */
+    void append(String key, String token, long offset, InputStream data, long length)
+            throws ProviderException;
+
+    /** Makes the upload visible under {@code key}; fails when the bytes do not hash to it. */
+    void complete(String key, String token) throws ProviderException;
+
+    /** Abandons an upload session and frees what it holds. */
+    void abort(String key, String token) throws ProviderException;
+
+    /** Deletes blob {@code key}; deleting a missing blob is not an error. */
+    void delete(String key) throws ProviderException;
+
+    /** A short description for messages, e.g. {@code filesystem /home/a/hub/blobs}. */
+    String describe();
+
+    @Override
+    void close();
+}

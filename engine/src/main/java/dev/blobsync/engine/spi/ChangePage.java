@@ -1,0 +1,13 @@
+package dev.blobsync.engine.spi;
+
+import java.util.List;
+
+/**
+ * One page of the change feed.
+ *
+ * @param changes changed records in feed order
+ * @param cursor  pass this to the next {@code changesSince}
+ * @param hasMore true when more changes are waiting
+ */
+public record ChangePage(List<RemoteRecord> changes, long cursor, boolean hasMore) {
+}

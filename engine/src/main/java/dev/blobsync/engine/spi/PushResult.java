@@ -1,0 +1,12 @@
+package dev.blobsync.engine.spi;
+
+/**
+ * The provider's answer to one {@link Mutation}.
+ *
+ * @param status  applied, or conflict when the stored revision was not the mutation's base
+ * @param current the record as stored after the call (the new revision when applied)
+ */
+public record PushResult(String mutationId, Status status, RemoteRecord current) {
+
+    public enum Status { APPLIED, CONFLICT }
+}

@@ -1,0 +1,9 @@
+package dev.blobsync.engine.store;
+
+/**
+ * One queued upload. {@code token} is the provider's resumable session, kept so a restart
+ * continues the session instead of starting again.
+ */
+public record UploadRow(String sha256, long size, String token, int attempts, String lastError,
+                        long nextAttemptAt) {
+}

@@ -1,0 +1,349 @@
+package dev.blobsync.engine.sync;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.blobsync.engine.config.ConflictResolution;
+import dev.blobsync.engine.event.ChangeNotifier;
+import dev.blobsync.engine.spi.ChangePage;
+import dev.blobsync.engine.spi.DataProvider;
+import dev.blobsync.engine.spi.Mutation;
+import dev.blobsync.engine.spi.ProviderException;
+import dev.blobsync.engine.spi.PushResult;
+import dev.blobsync.engine.spi.RemoteRecord;
+import dev.blobsync.engine.store.BlobIndex;
+import dev.blobsync.engine.store.LocalStore;
+import dev.blobsync.engine.store.PendingRow;
+import dev.blobsync.engine.store.RecordStore;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pushes the outbox and pulls the change feed, on one thread of its own: every
+ * {@code pollInterval}, and at once when {@link #trigger()}ed.
+ *
+ * <p>Causality: an outbox entry whose changed fields reference a blob still in the upload
+ * queue is held back until that upload completes. Conflicts are resolved per
+ * {@code offline.conflictResolution}; the version that loses is kept in the local
+ * {@code conflicts} table (invariant 6).
+ */
+public final class SyncLoop implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SyncLoop.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CURSOR = "pull.cursor";
+
+    private final LocalStore store;
+    private final DataProvider provider;
+    private final ConflictResolution policy;
+    private final Duration pollInterval;
+    private final ChangeNotifier notifier;
+    private final Thread thread;
+    private final Object monitor = new Object();
+    private boolean triggered; // guarded by monitor
+    private long cycles; // guarded by monitor
+    private volatile boolean running = true;
+    private volatile boolean online = true;
+
+    public SyncLoop(LocalStore store, DataProvider provider, ConflictResolution policy, Duration pollInterval,
+                    ChangeNotifier notifier) {
+        this.store = store;
+        this.provider = provider;
+        this.policy = policy;
+        this.pollInterval = pollInterval;
+        this.notifier = notifier;
+        this.thread = new Thread(this::loop, "blobsync-sync");
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Runs a push and pull now instead of at the next tick. */
+    public void trigger() {
+        synchronized (monitor) {
+            triggered = true;
+            monitor.notifyAll();
+        }
+    }
+
+    /** The number of completed push-and-pull cycles. */
+    public long cycles() {
+        synchronized (monitor) {
+            return cycles;
+        }
+    }
+
+    /** Waits until a cycle that started after this call has finished; false on timeout. */
+    public boolean awaitFreshCycle(long deadlineNanos) throws InterruptedException {
+        synchronized (monitor) {
+            long target = cycles + 2;
+            triggered = true;
+            monitor.notifyAll();
+            while (cycles < target) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0 || !running) {
+                    return false;
+                }
+                monitor.wait(Math.max(1, left / 1_000_000));
+            }
+            return true;
+        }
+    }
+
+    public boolean online() {
+        return online;
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                cycle();
+            } catch (RuntimeException e) {
+                LOG.error("The sync cycle failed; it runs again at the next tick", e);
+            }
+            synchronized (monitor) {
+                cycles++;
+                monitor.notifyAll();
+                if (!triggered && running) {
+                    try {
+                        monitor.wait(pollInterval.toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                triggered = false;
+            }
+        }
+    }
+
+    private void cycle() {
+        try {
+            for (int round = 0; round < 5 && running; round++) {
+                if (!pushOnce()) {
+                    break;
+                }
+            }
+            pull();
+            if (!online) {
+                LOG.info("{} is reachable again", provider.describe());
+            }
+            online = true;
+        } catch (ProviderException e) {
+            if (online) {
+                LOG.warn("Cannot sync with {}: {}. Local changes stay queued.", provider.describe(), e.getMessage());
+            }
+            online = false;
+        }
+    }
+
+    /** Pushes one batch; true when another round is useful (a conflict was resolved). */
+    private boolean pushOnce() throws ProviderException {
+        List<PendingRow> rows = store.read(c -> {
+            List<PendingRow> ready = new ArrayList<>();
+            for (PendingRow p : RecordStore.pushable(c, 200)) {
+                if (!waitsForUpload(c, p)) {
+                    ready.add(p);
+                }
+            }
+            return ready;
+        });
+        if (rows.isEmpty()) {
+            return false;
+        }
+        List<Mutation> batch = new ArrayList<>(rows.size());
+        for (PendingRow p : rows) {
+            batch.add(toMutation(p));
+        }
+        List<PushResult> results;
+        try {
+            results = provider.push(batch);
+        } catch (ProviderException e) {
+            if (!e.retryable()) {
+                store.write(c -> {
+                    for (PendingRow p : rows) {
+                        RecordStore.recordPushFailure(c, p.table(), p.id(), p.seq(), e.getMessage());
+                    }
+                    return null;
+                });
+                rows.forEach(p -> notifier.fire(p.table(), p.id()));
+            }
+            throw e;
+        }
+        boolean again = false;
+        for (int i = 0; i < rows.size(); i++) {
+            PendingRow p = rows.get(i);
+            PushResult r = results.get(i);
+            if (r.status() == PushResult.Status.APPLIED) {
+                store.write(c -> applied(c, p, r.current()));
+            } else {
+                again |= store.write(c -> conflict(c, p, r.current()));
+            }
+            notifier.fire(p.table(), p.id());
+        }
+        return again;
+    }
+
+    private static boolean waitsForUpload(Connection c, PendingRow p) throws SQLException {
+        if (p.deleted()) {
+            return false;
+        }
+        for (String f : p.changed()) {
+            JsonNode v = p.fields().get(f);
+            if (v != null && v.isObject() && v.path("sha256").isTextual()
+                    && BlobIndex.upload(c, v.get("sha256").asText()).isPresent()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Mutation toMutation(PendingRow p) {
+        ObjectNode changed = JSON.createObjectNode();
+        if (!p.deleted()) {
+            for (String f : p.changed()) {
+                JsonNode v = p.fields().get(f);
+                changed.set(f, v == null ? JSON.nullNode() : v);
+            }
+        }
+        return new Mutation(p.mutationId(), p.table(), p.id(), p.baseRev(),
+                p.deleted() ? Mutation.Op.DELETE : Mutation.Op.UPSERT, changed);
+    }
+
+    private static Void applied(Connection c, PendingRow p, RemoteRecord current) throws SQLException {
+        RecordStore.putBase(c, current);
+        if (!RecordStore.removePending(c, p.table(), p.id(), p.seq())) {
+            // Changed again while the push was in flight: the newer entry now builds on this revision.
+            PendingRow newer = RecordStore.pending(c, p.table(), p.id()).orElse(null);
+            if (newer != null) {
+                RecordStore.putPending(c, rebase(newer, current.rev(), newer.fields(), newer.changed()));
+            }
+        }
+        return null;
+    }
+
+    /** Resolves a conflict; true when a new outbox entry waits to be pushed. */
+    private boolean conflict(Connection c, PendingRow p, RemoteRecord current) throws SQLException {
+        PendingRow latest = RecordStore.pending(c, p.table(), p.id()).orElse(null);
+        if (latest == null) {
+            return false;
+        }
+        if (current == null) {
+            // The provider has never seen the record: push everything as new.
+            RecordStore.putPending(c, rebase(latest, 0, latest.fields(), fieldNames(latest.fields())));
+            return true;
+        }
+        RecordStore.putBase(c, current);
+        if (differs(current.fields(), latest)) {
+            RecordStore.putConflict(c, current, latest.fields(),
+                    policy == ConflictResolution.SERVER_WINS ? "server-wins" : "last-write-wins");
+            LOG.info("Conflict on {}/{}: resolved by {}; the other version is kept in the local conflicts table",
+                    p.table(), p.id(), policy);
+        }
+        if (policy == ConflictResolution.SERVER_WINS) {
+            RecordStore.removePending(c, p.table(), p.id());
+            return false;
+        }
+        if (latest.deleted()) {
+            RecordStore.putPending(c, rebase(latest, current.rev(), latest.fields(), latest.changed()));
+            return true;
+        }
+        ObjectNode merged;
+        Set<String> changed;
+        if (current.deleted()) {
+            merged = latest.fields().deepCopy();
+            changed = fieldNames(merged);
+        } else {
+            merged = current.fields().deepCopy();
+            for (String f : latest.changed()) {
+                JsonNode v = latest.fields().get(f);
+                if (v == null || v.isNull()) {
+                    merged.remove(f);
+                } else {
+                    merged.set(f, v);
+                }
+            }
+            changed = latest.changed();
+        }
+        RecordStore.putPending(c, rebase(latest, current.rev(), merged, changed));
+        return true;
+    }
+
+    private static boolean differs(ObjectNode remote, PendingRow local) {
+        for (String f : local.changed()) {
+            if (!Objects.equals(remote.get(f), local.fields().get(f))) {
+                return true;
+            }
+        }
+        return local.deleted();
+    }
+
+    private static Set<String> fieldNames(ObjectNode o) {
+        Set<String> names = new LinkedHashSet<>();
+        o.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    private static PendingRow rebase(PendingRow p, long baseRev, ObjectNode fields, Set<String> changed) {
+        return new PendingRow(p.table(), p.id(), p.seq(), UUID.randomUUID().toString(), fields, changed,
+                p.deleted(), baseRev, p.draft(), p.attempts(), p.lastError(), p.updatedAt());
+    }
+
+    private void pull() throws ProviderException {
+        long cursor = parseCursor(store.kv(CURSOR));
+        while (running) {
+            ChangePage page = provider.changesSince(cursor, 500);
+            if (page.changes().isEmpty()) {
+                return;
+            }
+            long next = page.cursor();
+            List<RemoteRecord> stored = store.write(c -> {
+                List<RemoteRecord> changed = new ArrayList<>();
+                for (RemoteRecord r : page.changes()) {
+                    if (RecordStore.putBase(c, r)) {
+                        changed.add(r);
+                    }
+                }
+                LocalStore.putKv(c, CURSOR, Long.toString(next));
+                return changed;
+            });
+            Map<String, Set<UUID>> seen = new HashMap<>();
+            for (RemoteRecord r : stored) {
+                if (seen.computeIfAbsent(r.table(), t -> new LinkedHashSet<>()).add(r.id())) {
+                    notifier.fire(r.table(), r.id());
+                }
+            }
+            cursor = next;
+            if (!page.hasMore()) {
+                return;
+            }
+        }
+    }
+
+    private static long parseCursor(String v) {
+        return v == null ? 0 : Long.parseLong(v);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        trigger();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
