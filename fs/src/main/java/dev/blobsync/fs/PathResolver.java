@@ -53,7 +53,7 @@ final class PathResolver {
         if (parts.length == 2) {
             return tableChild(table, parts[1]);
         }
-        TableIndex.Entry entry = table.byName(parts[1]);
+        TableIndex.Entry entry = table.lookup(parts[1]);
         if (entry == null) {
             // Below a table-level file, or below a missing record folder.
             throw FsException.notFound();
@@ -85,7 +85,7 @@ final class PathResolver {
 
     /** The node {@code name} would be inside the table folder. */
     Node tableChild(TableIndex table, String name) {
-        TableIndex.Entry entry = table.byName(name);
+        TableIndex.Entry entry = table.lookup(name);
         if (entry != null) {
             return new Node.RecordDir(table, entry);
         }

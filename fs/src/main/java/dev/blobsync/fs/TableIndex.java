@@ -50,6 +50,12 @@ final class TableIndex {
     private final Map<UUID, Entry> byId = new HashMap<>();
     private final Map<String, UUID> byName = new HashMap<>();
     private final Map<String, ImportAlias> imports = new HashMap<>();
+    /**
+     * Names a folder had before its record was renamed by an edit. libfuse keeps addressing an
+     * open file or a working directory by the path it was opened under, so an editor that saved
+     * a new title into meta.json can still remove its swap file under the old folder name.
+     */
+    private final Map<String, UUID> formerNames = new HashMap<>();
     private final Map<UUID, Set<String>> hidden = new HashMap<>();
     private final Map<UUID, Long> generation = new HashMap<>();
 
@@ -137,6 +143,7 @@ final class TableIndex {
                 byId.remove(id);
                 byName.remove(old.display(), id);
                 hidden.remove(id);
+                formerNames.values().removeIf(id::equals);
                 imports.values().removeIf(a -> a.id().equals(id));
             }
             return;
@@ -155,6 +162,7 @@ final class TableIndex {
         } else {
             if (old != null) {
                 byName.remove(old.display(), id);
+                formerNames.put(old.display(), id);
             }
             display = claimLocked(wanted, id);
         }
@@ -172,6 +180,7 @@ final class TableIndex {
             }
         }
         byName.put(name, id);
+        formerNames.remove(name);
         return name;
     }
 
@@ -189,12 +198,24 @@ final class TableIndex {
             return;
         }
         byName.remove(e.display(), id);
+        formerNames.put(e.display(), id);
         byName.put(typedName, id);
+        formerNames.remove(typedName);
         byId.put(id, new Entry(e.record(), e.base(), typedName, typedName, e.base()));
     }
 
+    /** The record whose folder is named {@code folder} now. */
     synchronized Entry byName(String folder) {
         UUID id = byName.get(folder);
+        return id == null ? null : byId.get(id);
+    }
+
+    /** Like {@link #byName}, but also finds a record by a name its folder had earlier in this mount. */
+    synchronized Entry lookup(String folder) {
+        UUID id = byName.get(folder);
+        if (id == null) {
+            id = formerNames.get(folder);
+        }
         return id == null ? null : byId.get(id);
     }
 
