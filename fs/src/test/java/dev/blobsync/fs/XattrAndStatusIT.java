@@ -1,0 +1,85 @@
+package dev.blobsync.fs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.blobsync.engine.Record;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** user.blobsync.* attributes, status.json and statfs as getfattr, setfattr and df see them. */
+class XattrAndStatusIT {
+    @RegisterExtension
+    final MountExtension mount = new MountExtension();
+
+    private Path folder;
+    private Record record;
+
+    @BeforeEach
+    void aDraftWithAnImage() throws IOException {
+        assumeThat(Sh.available("getfattr")).as("attr package installed").isTrue();
+        Path photos = mount.mnt().resolve("photos");
+        Files.write(photos.resolve("pier.jpg"), new byte[] {1, 2, 3});
+        folder = photos.resolve(RecordLifecycleIT.names(photos).get(0));
+        record = mount.engine().table("photos").list().get(0);
+    }
+
+    private Sh.Result getfattr(Path p, String name) throws IOException {
+        return Sh.run(mount.root(), "getfattr", "--only-values", "-n", name, p.toString());
+    }
+
+    @Test
+    void blobFilesAndRecordFoldersTellStateHashAndId() throws IOException {
+        Path image = folder.resolve("image.jpg");
+        assertThat(getfattr(image, "user.blobsync.hash").out()).isEqualTo(record.blob("image").sha256());
+        assertThat(getfattr(image, "user.blobsync.id").out()).isEqualTo(record.id().toString());
+        assertThat(getfattr(image, "user.blobsync.state").out()).isIn("cached", "queued", "uploading", "synced");
+        assertThat(getfattr(image, "user.blobsync.priority").out()).isEqualTo("normal");
+        assertThat(getfattr(folder, "user.blobsync.state").out()).isEqualTo("draft");
+        assertThat(getfattr(folder, "user.blobsync.error").out()).isNotBlank();
+
+        Sh.Result all = Sh.run(mount.root(), "getfattr", "-d", image.toString());
+        assertThat(all.out()).contains("user.blobsync.hash=", "user.blobsync.state=", "user.blobsync.id=");
+
+        Sh.Result missing = getfattr(image, "user.blobsync.nothing");
+        assertThat(missing.exit()).isNotZero();
+        assertThat(missing.err()).contains("No such attribute");
+    }
+
+    @Test
+    void scratchFilesAreLocalOnly() throws IOException {
+        Path notes = folder.resolve("notes.txt");
+        Files.writeString(notes, "x");
+        assertThat(getfattr(notes, "user.blobsync.state").out()).isEqualTo("local-only");
+    }
+
+    @Test
+    void writingPriorityIsRefusedWithAReasonAndAclsAreNotSupported() throws IOException {
+        Path image = folder.resolve("image.jpg");
+        Sh.Result set = Sh.run(mount.root(), "setfattr", "-n", "user.blobsync.priority", "-v", "high", image.toString());
+        assertThat(set.exit()).isNotZero();
+        assertThat(set.err()).contains("Operation not supported");
+        assertThat(getfattr(image, "user.blobsync.error").out()).contains("priority");
+
+        Sh.Result acl = Sh.run(mount.root(), "setfattr", "-n", "system.posix_acl_access", "-v", "0sAgAAAA==", image.toString());
+        assertThat(acl.exit()).isNotZero();
+        assertThat(acl.err()).contains("Operation not supported");
+    }
+
+    @Test
+    void statusJsonCountsRecordsAndStatfsAnswers() throws IOException {
+        JsonNode status = new ObjectMapper().readTree(Files.readAllBytes(mount.mnt().resolve(".blobsync/status.json")));
+        assertThat(status.path("records").path("draft").asInt()).isEqualTo(1);
+        assertThat(status.path("tables").path("photos").path("draft").asInt()).isEqualTo(1);
+        assertThat(Files.getFileStore(mount.mnt()).getTotalSpace()).isPositive();
+        Sh.Result df = Sh.run(mount.root(), "df", "-h", mount.mnt().toString());
+        assertThat(df.exit()).as(df.err()).isZero();
+        assertThat(df.out()).contains("blobsync");
+    }
+}
