@@ -54,6 +54,7 @@ final class TableIndex {
      * Names a folder had before its record was renamed by an edit. libfuse keeps addressing an
      * open file or a working directory by the path it was opened under, so an editor that saved
      * a new title into meta.json can still remove its swap file under the old folder name.
+     * Only renames made through this mount leave one: a remote rename shows as the old name gone.
      */
     private final Map<String, UUID> formerNames = new HashMap<>();
     private final Map<UUID, Set<String>> hidden = new HashMap<>();
@@ -104,7 +105,7 @@ final class TableIndex {
         List<Record> records = new ArrayList<>(table.list());
         records.sort(Comparator.comparing(Record::updatedAt).thenComparing(Record::id));
         for (Record r : records) {
-            applyLocked(r.id(), r);
+            applyLocked(r.id(), r, false);
         }
     }
 
@@ -120,7 +121,7 @@ final class TableIndex {
         Record fresh = table.get(id).orElse(null);
         synchronized (this) {
             if (generation.getOrDefault(id, 0L) == before) {
-                applyLocked(id, fresh);
+                applyLocked(id, fresh, false);
             }
         }
     }
@@ -128,15 +129,16 @@ final class TableIndex {
     /** Takes the record a local write returned, so the writer reads its own write at once. */
     synchronized void put(Record r) {
         generation.merge(r.id(), 1L, Long::sum);
-        applyLocked(r.id(), r);
+        applyLocked(r.id(), r, true);
     }
 
     synchronized void remove(UUID id) {
         generation.merge(id, 1L, Long::sum);
-        applyLocked(id, null);
+        applyLocked(id, null, true);
     }
 
-    private void applyLocked(UUID id, Record r) {
+    /** @param local the change was made through this mount, so its old folder name stays resolvable */
+    private void applyLocked(UUID id, Record r, boolean local) {
         Entry old = byId.get(id);
         if (r == null) {
             if (old != null) {
@@ -162,7 +164,9 @@ final class TableIndex {
         } else {
             if (old != null) {
                 byName.remove(old.display(), id);
-                formerNames.put(old.display(), id);
+                if (local) {
+                    formerNames.put(old.display(), id);
+                }
             }
             display = claimLocked(wanted, id);
         }
