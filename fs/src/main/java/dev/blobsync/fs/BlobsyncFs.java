@@ -114,13 +114,12 @@ public final class BlobsyncFs extends FuseStubFS {
             uid = 0;
             gid = 0;
         }
-        tables.values().forEach(TableIndex::load);
-        refresher = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "blobsync-fs-refresh");
-            t.setDaemon(true);
-            return t;
-        });
-        engine.addListener(listener);
+        if (!StandardCharsets.UTF_8.equals(java.nio.charset.Charset.defaultCharset())) {
+            // jnr-ffi decodes every path the kernel sends with the default charset.
+            log.warn("the JVM's default charset is {}, so names that are not ASCII will be garbled;"
+                    + " run Java with LANG=C.UTF-8 or -Dfile.encoding=UTF-8", java.nio.charset.Charset.defaultCharset());
+        }
+        startServing();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         String[] args = fuseArgs();
         // jnr-fuse's non-blocking mount always sleeps 2 s; blocking on our own thread and
@@ -203,7 +202,18 @@ public final class BlobsyncFs extends FuseStubFS {
         log.info("unmounted blobsync from {}", mnt);
     }
 
-    private void stopServing() {
+    /** Reads the tables and starts following the engine's changes; mount's first step, and the start of callback tests. */
+    void startServing() {
+        tables.values().forEach(TableIndex::load);
+        refresher = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "blobsync-fs-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        engine.addListener(listener);
+    }
+
+    void stopServing() {
         // jnr-fuse's own shutdown hook would unmount whatever sits at this path at JVM exit.
         super.mounted.set(false);
         engine.removeListener(listener);
@@ -288,7 +298,8 @@ public final class BlobsyncFs extends FuseStubFS {
             filter.apply(buf, ".", null, 0);
             filter.apply(buf, "..", null, 0);
             for (String name : names) {
-                if (filter.apply(buf, name, null, 0) != 0) {
+                // jnr's String overload encodes with the default charset; names are UTF-8.
+                if (filter.apply(buf, ByteBuffer.wrap((name + '\0').getBytes(StandardCharsets.UTF_8)), null, 0) != 0) {
                     break;
                 }
             }

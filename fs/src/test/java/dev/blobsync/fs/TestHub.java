@@ -8,7 +8,8 @@ import java.nio.file.Path;
 
 /**
  * A hub folder and configs for engines that share it: what the mounted tests (and the CLI's)
- * run against. The schema is the photos table from the walking-skeleton issue.
+ * run against. The schema is the photos table from the walking-skeleton issue plus a notes table
+ * whose folder names come from one string field.
  */
 public final class TestHub {
     private final Path root;
@@ -53,6 +54,12 @@ public final class TestHub {
                 + "    takenAt: datetime\n"
                 + "    familyId: uuid\n"
                 + "    image: { type: blob, mimeTypes: ['image/*'] }\n"
-                + "    audio: { type: blob, mimeTypes: ['audio/*'], optional: true }\n";
+                + "    audio: { type: blob, mimeTypes: ['audio/*'], optional: true }\n"
+                + "  notes:\n"
+                + "    $folderName: \"{title}\"\n"
+                + "    id: uuid\n"
+                + "    title: string\n"
+                + "    body: { type: string, optional: true }\n"
+                + "    attachment: { type: blob, mimeTypes: ['application/pdf'], optional: true }\n";
     }
 }

@@ -40,7 +40,7 @@ class TwoProcessSyncIT {
         Path mntB = Files.createDirectories(mount.root().resolve("mnt-b"));
         Path configB = mount.hub().config("b");
         Process b = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), MountMain.class.getName(), configB.toString(), mntB.toString())
+                "-Dfile.encoding=UTF-8", "-cp", System.getProperty("java.class.path"), MountMain.class.getName(), configB.toString(), mntB.toString())
                 .redirectError(mount.root().resolve("b.log").toFile())
                 .redirectOutput(mount.root().resolve("b.out").toFile())
                 .start();
