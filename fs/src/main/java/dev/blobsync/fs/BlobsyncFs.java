@@ -4,7 +4,6 @@ import com.kenai.jffi.MemoryIO;
 import dev.blobsync.engine.ChangeListener;
 import dev.blobsync.engine.SyncEngine;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
@@ -121,7 +120,7 @@ public final class BlobsyncFs extends FuseStubFS {
         }
         startServing();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        String[] args = fuseArgs();
+        String[] args = options.fuseArgs();
         // jnr-fuse's non-blocking mount always sleeps 2 s; blocking on our own thread and
         // watching /proc/mounts returns as soon as the kernel has the mount.
         fuseThread = new Thread(() -> {
@@ -133,37 +132,21 @@ public final class BlobsyncFs extends FuseStubFS {
         }, "blobsync-fuse " + mnt);
         fuseThread.setDaemon(true);
         fuseThread.start();
-        long deadline = System.nanoTime() + MOUNT_TIMEOUT.toNanos();
-        while (!Mounts.isMounted(mnt)) {
-            if (!fuseThread.isAlive() || System.nanoTime() > deadline) {
-                stopServing();
-                Throwable cause = failure.get();
-                throw new IllegalStateException("mounting blobsync at " + mnt + " failed"
-                        + (cause != null ? ": " + cause.getMessage() : fuseThread.isAlive()
-                        ? ": it did not appear in /proc/mounts within " + MOUNT_TIMEOUT.toSeconds() + " s"
-                        : ": libfuse gave up (run with debug to see why)"), cause);
+        Thread serving = fuseThread;
+        if (!Mounts.awaitMounted(mnt, true, MOUNT_TIMEOUT, serving::isAlive)) {
+            boolean hung = serving.isAlive();
+            if (hung) {
+                Mounts.fusermount(mnt, true);
             }
-            sleep(10);
+            stopServing();
+            Throwable cause = failure.get();
+            throw new IllegalStateException("mounting blobsync at " + mnt + " failed"
+                    + (cause != null ? ": " + cause.getMessage() : hung
+                    ? ": it did not appear in /proc/mounts within " + MOUNT_TIMEOUT.toSeconds() + " s"
+                    : ": libfuse gave up (mount with debug on to see why)"), cause);
         }
         mounted = mnt;
         log.info("mounted blobsync at {} with {}", mnt, String.join(" ", args));
-    }
-
-    private String[] fuseArgs() {
-        List<String> args = new ArrayList<>();
-        args.add("-o");
-        args.add("big_writes,fsname=blobsync,subtype=blobsync"
-                + ",attr_timeout=" + seconds(options.attrTimeout())
-                + ",entry_timeout=" + seconds(options.entryTimeout())
-                + ",negative_timeout=0,auto_unmount");
-        if (options.singleThreaded()) {
-            args.add("-s");
-        }
-        return args.toArray(String[]::new);
-    }
-
-    private static String seconds(Duration d) {
-        return BigDecimal.valueOf(d.toNanos(), 9).stripTrailingZeros().toPlainString();
     }
 
     /**
@@ -184,11 +167,7 @@ public final class BlobsyncFs extends FuseStubFS {
             log.info("{} is busy; unmounting lazily", mnt);
             Mounts.fusermount(mnt, true);
         }
-        long deadline = System.nanoTime() + UNMOUNT_TIMEOUT.toNanos();
-        while (Mounts.isMounted(mnt) && System.nanoTime() < deadline) {
-            sleep(10);
-        }
-        boolean gone = !Mounts.isMounted(mnt);
+        boolean gone = Mounts.awaitMounted(mnt, false, UNMOUNT_TIMEOUT, () -> true);
         try {
             fuseThread.join(Duration.ofSeconds(5).toMillis());
         } catch (InterruptedException e) {
@@ -236,15 +215,6 @@ public final class BlobsyncFs extends FuseStubFS {
                 log.warn("could not refresh record {} of {}: {}", id, table, e.toString());
             }
         });
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
     }
 
     @Override

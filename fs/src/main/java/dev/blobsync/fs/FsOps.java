@@ -3,20 +3,15 @@ package dev.blobsync.fs;
 import dev.blobsync.engine.BlobRef;
 import dev.blobsync.engine.SyncEngine;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -90,10 +85,7 @@ final class FsOps {
         } else if (node instanceof Node.StatusFile) {
             return new Attributes(false, 0444, statusBytes().length, Instant.now());
         } else if (node instanceof Node.Scratch scratch) {
-            PosixFileAttributes a = Files.readAttributes(scratch.file(), PosixFileAttributes.class,
-                    LinkOption.NOFOLLOW_LINKS);
-            return new Attributes(a.isDirectory(), permissionBits(a.permissions()), a.size(),
-                    a.lastModifiedTime().toInstant());
+            return ScratchFiles.attributes(scratch.file());
         }
         ContentFile writer = writerOf(node);
         if (writer != null) {
@@ -192,15 +184,7 @@ final class FsOps {
             }
             return register(new Handle.Bytes(statusBytes()), true, false);
         } else if (node instanceof Node.Scratch s) {
-            Set<StandardOpenOption> options = EnumSet.noneOf(StandardOpenOption.class);
-            options.add(StandardOpenOption.READ);
-            if (write) {
-                options.add(StandardOpenOption.WRITE);
-            }
-            if (trunc) {
-                options.add(StandardOpenOption.TRUNCATE_EXISTING);
-            }
-            return register(new Handle.Scratch(FileChannel.open(s.file(), options)), false, false);
+            return register(new Handle.Scratch(ScratchFiles.open(s.file(), write, trunc)), false, false);
         } else if (node instanceof Node.RecordDir || node instanceof Node.TableDir || node instanceof Node.Root
                 || node instanceof Node.StatusDir) {
             throw FsException.quiet(Errnos.EISDIR);
@@ -235,11 +219,7 @@ final class FsOps {
         PathResolver.split(path);
         Node node = resolver.child(parent, PathResolver.nameOf(path));
         if (node instanceof Node.Scratch s) {
-            Files.createDirectories(s.file().getParent());
-            Set<StandardOpenOption> options = EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
-                    (flags & O_EXCL) != 0 ? StandardOpenOption.CREATE_NEW : StandardOpenOption.CREATE);
-            FileChannel channel = FileChannel.open(s.file(), options);
-            setPermissions(s.file(), mode);
+            FileChannel channel = ScratchFiles.create(s.file(), mode, (flags & O_EXCL) != 0);
             return register(new Handle.Scratch(channel), false, false);
         } else if (node instanceof Node.Blob b && !b.alias()) {
             RecordOps.checkAccepts(b.field(), b.mime(), b.name());
@@ -363,9 +343,7 @@ final class FsOps {
     void truncate(String path, long size) throws IOException {
         Node node = resolver.resolve(path);
         if (node instanceof Node.Scratch s) {
-            try (RandomAccessFile f = new RandomAccessFile(s.file().toFile(), "rw")) {
-                f.setLength(size);
-            }
+            ScratchFiles.truncate(s.file(), size);
             return;
         }
         ContentFile writer = writerOf(node);
@@ -394,11 +372,7 @@ final class FsOps {
         if (h instanceof Handle.Edit e) {
             e.file().truncate(size);
         } else if (h instanceof Handle.Scratch s) {
-            if (size < s.channel().size()) {
-                s.channel().truncate(size);
-            } else if (size > s.channel().size()) {
-                s.channel().write(ByteBuffer.wrap(new byte[1]), size - 1);
-            }
+            ScratchFiles.truncate(s.channel(), size);
         } else {
             throw FsException.quiet(Errnos.EBADF);
         }
@@ -426,9 +400,7 @@ final class FsOps {
             if (!(child instanceof Node.Scratch s)) {
                 throw FsException.quiet(Errnos.EEXIST);
             }
-            Files.createDirectories(s.file().getParent());
-            Files.createDirectory(s.file());
-            setPermissions(s.file(), mode);
+            ScratchFiles.mkdir(s.file(), mode);
         } else {
             throw new FsException(Errnos.EPERM, "folders here come from the schema");
         }
@@ -456,7 +428,7 @@ final class FsOps {
 
     void chmod(String path, int mode) throws IOException {
         if (resolver.resolve(path) instanceof Node.Scratch s) {
-            setPermissions(s.file(), mode);
+            ScratchFiles.setPermissions(s.file(), mode);
         } else {
             attributes(path);
         }
@@ -520,24 +492,5 @@ final class FsOps {
                 // The mount is gone; nothing can report it any more.
             }
         }
-    }
-
-    private static void setPermissions(Path file, int mode) throws IOException {
-        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] all = PosixFilePermission.values();
-        for (int i = 0; i < 9; i++) {
-            if ((mode & (1 << (8 - i))) != 0) {
-                perms.add(all[i]);
-            }
-        }
-        Files.setPosixFilePermissions(file, perms);
-    }
-
-    private static int permissionBits(Set<PosixFilePermission> perms) {
-        int bits = 0;
-        for (PosixFilePermission p : perms) {
-            bits |= 1 << (8 - p.ordinal());
-        }
-        return bits;
     }
 }

@@ -1,6 +1,9 @@
 package dev.blobsync.fs;
 
+import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -29,5 +32,27 @@ public record FsOptions(boolean singleThreaded, Duration attrTimeout, Duration e
     /** Multithreaded, one-second timeouts, no debug output. */
     public static FsOptions defaults() {
         return new FsOptions(false, Duration.ofSeconds(1), Duration.ofSeconds(1), false);
+    }
+
+    /**
+     * The libfuse arguments: big_writes always (128 KiB writes instead of 4 KiB), our own
+     * fsname/subtype, the timeouts, no negative caching (a name created remotely shows at once),
+     * and auto_unmount so a killed process leaves no dead mount behind.
+     */
+    String[] fuseArgs() {
+        List<String> args = new ArrayList<>();
+        args.add("-o");
+        args.add("big_writes,fsname=blobsync,subtype=blobsync"
+                + ",attr_timeout=" + seconds(attrTimeout)
+                + ",entry_timeout=" + seconds(entryTimeout)
+                + ",negative_timeout=0,auto_unmount");
+        if (singleThreaded) {
+            args.add("-s");
+        }
+        return args.toArray(String[]::new);
+    }
+
+    private static String seconds(Duration d) {
+        return BigDecimal.valueOf(d.toNanos(), 9).stripTrailingZeros().toPlainString();
     }
 }

@@ -82,6 +82,10 @@ final class MetaJson {
         JsonNode node;
         try {
             node = MAPPER.readTree(bytes, 0, length);
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            throw new InvalidException("meta.json is not valid JSON" + where + ": " + firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
             throw new InvalidException("meta.json is not valid JSON: " + firstLine(e.getMessage()));
         }

@@ -78,6 +78,27 @@ final class Mounts {
         return out.toString();
     }
 
+    /**
+     * Waits until {@code mountPoint} is (or is no longer) in /proc/mounts, polling every 10 ms
+     * while {@code keepWaiting} holds; true when it got there within {@code timeout}.
+     */
+    static boolean awaitMounted(Path mountPoint, boolean wanted, java.time.Duration timeout,
+                                java.util.function.BooleanSupplier keepWaiting) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (isMounted(mountPoint) != wanted) {
+            if (System.nanoTime() > deadline || !keepWaiting.getAsBoolean()) {
+                return isMounted(mountPoint) == wanted;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return isMounted(mountPoint) == wanted;
+            }
+        }
+        return true;
+    }
+
     /** Runs {@code fusermount -u [-z] mountPoint}; true when it exited 0. */
     static boolean fusermount(Path mountPoint, boolean lazy) {
         List<String> cmd = new ArrayList<>(List.of("fusermount", "-u"));

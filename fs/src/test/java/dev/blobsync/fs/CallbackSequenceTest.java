@@ -241,4 +241,50 @@ class CallbackSequenceTest {
         assertThat(ls("/photos")).containsExactly("2026-07-04 Sea");
         assertThat(fi.fh.get()).isZero();
     }
+
+    @Test
+    void mkdirWithoutAStringInTheTemplateKeepsTheTypedNameWhileMounted() {
+        assertThat(fs.mkdir("/scans/Invoices 2026", 040755)).isZero();
+        assertThat(ls("/scans")).containsExactly("Invoices 2026");
+        assertThat(ls("/scans/Invoices 2026")).containsExactly("meta.json");
+        Record draft = engine.table("scans").list().get(0);
+        assertThat(new String(read("/scans/Invoices 2026/meta.json"), StandardCharsets.UTF_8))
+                .isEqualTo("{\n  \"id\": \"" + draft.id() + "\"\n}\n");
+        assertThat(fs.rename("/scans/Invoices 2026", "/scans/Other")).isEqualTo(-22);
+    }
+
+    @Test
+    void aBareFileThatCompletesARecordIsInsertedNotDrafted() {
+        FuseFileInfo fi = fi(O_WRONLY | O_CREAT);
+        assertThat(fs.create("/notes/Minutes.pdf", 0100644, fi)).isZero();
+        assertThat(write("/notes/Minutes.pdf", fi, "%PDF-1.4".getBytes(StandardCharsets.US_ASCII), 0)).isEqualTo(8);
+        assertThat(ls("/notes")).containsExactly("Minutes.pdf");
+        assertThat(fs.flush("/notes/Minutes.pdf", fi)).isZero();
+        assertThat(fs.release("/notes/Minutes.pdf", fi)).isZero();
+        assertThat(engine.table("notes").list()).singleElement().satisfies(r -> {
+            assertThat(r.get("title")).isEqualTo("Minutes");
+            assertThat(r.state()).isNotEqualTo(dev.blobsync.engine.RecordState.DRAFT);
+            assertThat(r.blob("attachment").type()).isEqualTo("application/pdf");
+        });
+        assertThat(ls("/notes")).containsExactly("Minutes");
+        assertThat(ls("/notes/Minutes")).containsExactlyInAnyOrder("meta.json", "attachment.pdf");
+        assertThat(size("/notes/Minutes.pdf")).isEqualTo(8);
+    }
+
+    @Test
+    void hiddenAndTemporaryNamesInATableStayScratchUntilRenamed() {
+        FuseFileInfo fi = fi(O_WRONLY | O_CREAT | O_EXCL);
+        assertThat(fs.create("/notes/.Agenda.pdf.Xy12Zq", 0100600, fi)).isZero();
+        assertThat(write("/notes/.Agenda.pdf.Xy12Zq", fi, "%PDF".getBytes(StandardCharsets.US_ASCII), 0)).isEqualTo(4);
+        assertThat(fs.flush("/notes/.Agenda.pdf.Xy12Zq", fi)).isZero();
+        assertThat(fs.release("/notes/.Agenda.pdf.Xy12Zq", fi)).isZero();
+        assertThat(engine.table("notes").list()).isEmpty();
+        assertThat(fs.rename("/notes/.Agenda.pdf.Xy12Zq", "/notes/Agenda.pdf")).isZero();
+        assertThat(engine.table("notes").list()).singleElement()
+                .satisfies(r -> assertThat(r.get("title")).isEqualTo("Agenda"));
+        assertThat(ls("/notes")).containsExactly("Agenda");
+        assertThat(fs.utimens("/notes/Agenda.pdf", new ru.serce.jnrfuse.struct.Timespec[] {
+                ru.serce.jnrfuse.struct.Timespec.of(Memory.allocateDirect(RT, 16)),
+                ru.serce.jnrfuse.struct.Timespec.of(Memory.allocateDirect(RT, 16))})).isZero();
+    }
 }

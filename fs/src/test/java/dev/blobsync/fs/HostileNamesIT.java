@@ -100,6 +100,6 @@ class HostileNamesIT {
                 .isInstanceOf(IOException.class);
         assertThatThrownBy(() -> Files.writeString(mount.mnt().resolve(".blobsync/status.json"), "x"))
                 .isInstanceOf(IOException.class);
-        assertThat(RecordLifecycleIT.names(mount.mnt())).containsExactly(".blobsync", "notes", "photos");
+        assertThat(RecordLifecycleIT.names(mount.mnt())).containsExactly(".blobsync", "notes", "photos", "scans");
     }
 }

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 /**
  * A hub folder and configs for engines that share it: what the mounted tests (and the CLI's)
  * run against. The schema is the photos table from the walking-skeleton issue plus a notes table
- * whose folder names come from one string field.
+ * whose folder names come from one string field and a scans table whose names come from none.
  */
 public final class TestHub {
     private final Path root;
@@ -60,6 +60,11 @@ public final class TestHub {
                 + "    id: uuid\n"
                 + "    title: string\n"
                 + "    body: { type: string, optional: true }\n"
-                + "    attachment: { type: blob, mimeTypes: ['application/pdf'], optional: true }\n";
+                + "    attachment: { type: blob, mimeTypes: ['application/pdf'], optional: true }\n"
+                + "  scans:\n"
+                + "    $folderName: \"{pages}\"\n"
+                + "    id: uuid\n"
+                + "    pages: { type: int, optional: true }\n"
+                + "    file: { type: blob, mimeTypes: ['application/pdf'], optional: true }\n";
     }
 }
