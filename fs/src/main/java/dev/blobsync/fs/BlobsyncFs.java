@@ -86,10 +86,14 @@ public final class BlobsyncFs extends FuseStubFS {
     public static void checkFuseAvailable() {
         List<String> missing = Mounts.missingFuseParts();
         if (!missing.isEmpty()) {
-            throw new FuseUnavailableException("FUSE cannot be used on this machine: missing "
-                    + String.join(", ", missing) + ". Install it with: sudo apt-get install fuse libfuse2"
-                    + " (Ubuntu 22.04 and later ship without libfuse2; on 24.04 the package is libfuse2t64).");
+            throw new FuseUnavailableException(unavailableMessage(missing));
         }
+    }
+
+    static String unavailableMessage(List<String> missing) {
+        return "FUSE cannot be used on this machine: missing " + String.join(", ", missing)
+                + ". Install it with: sudo apt-get install fuse libfuse2"
+                + " (Ubuntu 22.04 and later ship without libfuse2; on 24.04 the package is libfuse2t64).";
     }
 
     /** Mounts at {@code mountPoint} and returns once the mount shows in /proc/mounts. */
@@ -163,13 +167,16 @@ public final class BlobsyncFs extends FuseStubFS {
         } catch (IOException | RuntimeException e) {
             log.warn("unmounting {}: a file still open could not be saved: {}", mnt, e.toString());
         }
+        boolean lazy = false;
         if (Mounts.isMounted(mnt) && !Mounts.fusermount(mnt, false)) {
             log.info("{} is busy; unmounting lazily", mnt);
-            Mounts.fusermount(mnt, true);
+            lazy = Mounts.fusermount(mnt, true);
         }
         boolean gone = Mounts.awaitMounted(mnt, false, UNMOUNT_TIMEOUT, () -> true);
         try {
-            fuseThread.join(Duration.ofSeconds(5).toMillis());
+            // After a lazy unmount libfuse serves the descriptors still open until they close;
+            // what they held is saved already, so there is no point waiting for them.
+            fuseThread.join(lazy ? 200 : Duration.ofSeconds(5).toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -208,13 +215,17 @@ public final class BlobsyncFs extends FuseStubFS {
         if (index == null || executor == null || executor.isShutdown()) {
             return;
         }
-        executor.execute(() -> {
-            try {
-                index.refresh(id);
-            } catch (RuntimeException e) {
-                log.warn("could not refresh record {} of {}: {}", id, table, e.toString());
-            }
-        });
+        try {
+            executor.execute(() -> {
+                try {
+                    index.refresh(id);
+                } catch (RuntimeException e) {
+                    log.warn("could not refresh record {} of {}: {}", id, table, e.toString());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Unmounting: the next mount reads every table afresh anyway.
+        }
     }
 
     @Override

@@ -287,4 +287,20 @@ class CallbackSequenceTest {
                 ru.serce.jnrfuse.struct.Timespec.of(Memory.allocateDirect(RT, 16)),
                 ru.serce.jnrfuse.struct.Timespec.of(Memory.allocateDirect(RT, 16))})).isZero();
     }
+
+    @Test
+    void aCollidingNameGetsTheIdSuffixAndNamesStayPut() {
+        Record twin = engine.table("photos").insertDraft(Map.of("title", "Beach",
+                "takenAt", Instant.parse("2026-07-04T18:00:00Z")));
+        String suffixed = "2026-07-04 Beach [" + twin.id().toString().substring(0, 8) + "]";
+        assertThat(Sh.eventually(java.time.Duration.ofSeconds(5), () -> ls("/photos").size() == 2)).isTrue();
+        assertThat(ls("/photos")).containsExactlyInAnyOrder("2026-07-04 Beach", suffixed);
+        assertThat(ls("/photos")).containsExactlyInAnyOrder("2026-07-04 Beach", suffixed);
+        assertThat(new String(read("/photos/" + suffixed + "/meta.json"), StandardCharsets.UTF_8))
+                .contains(twin.id().toString());
+
+        engine.table("photos").delete(beach.id());
+        assertThat(Sh.eventually(java.time.Duration.ofSeconds(5), () -> ls("/photos").size() == 1)).isTrue();
+        assertThat(ls("/photos")).containsExactly(suffixed);
+    }
 }
