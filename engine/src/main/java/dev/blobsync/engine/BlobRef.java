@@ -13,8 +13,11 @@ import java.util.regex.Pattern;
  * @param size   size in bytes
  * @param type   MIME type, for example {@code image/jpeg}
  * @param name   the original file name, or {@code null}
+ * @param chunks the SHA-256 of the blob's chunk manifest (the SHA-256 of each 1 MiB chunk),
+ *               which lets a reader verify ranges before the whole blob is there; {@code null}
+ *               for small blobs and blobs written without one
  */
-public record BlobRef(String sha256, long size, String type, String name) {
+public record BlobRef(String sha256, long size, String type, String name, String chunks) {
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     public BlobRef {
@@ -26,6 +29,14 @@ public record BlobRef(String sha256, long size, String type, String name) {
         if (size < 0) {
             throw new IllegalArgumentException("negative blob size: " + size);
         }
+        if (chunks != null && !SHA256.matcher(chunks).matches()) {
+            throw new IllegalArgumentException("not a lower-case hex SHA-256: " + chunks);
+        }
+    }
+
+    /** A reference without a chunk manifest. */
+    public BlobRef(String sha256, long size, String type, String name) {
+        this(sha256, size, type, name, null);
     }
 
     /** True when {@code s} looks like a lower-case hex SHA-256. */

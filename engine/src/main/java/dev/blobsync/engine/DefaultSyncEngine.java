@@ -2,16 +2,15 @@ package dev.blobsync.engine;
 
 import dev.blobsync.engine.cache.BlobCache;
 import dev.blobsync.engine.config.EngineConfig;
-import dev.blobsync.engine.event.ChangeNotifier;
+import dev.blobsync.engine.event.EngineEvent;
+import dev.blobsync.engine.event.EventBus;
 import dev.blobsync.engine.provider.Providers;
 import dev.blobsync.engine.schema.Schema;
 import dev.blobsync.engine.schema.TableSchema;
 import dev.blobsync.engine.spi.BlobProvider;
 import dev.blobsync.engine.spi.DataProvider;
 import dev.blobsync.engine.spi.ProviderException;
-import dev.blobsync.engine.store.BlobIndex;
 import dev.blobsync.engine.store.LocalStore;
-import dev.blobsync.engine.store.RecordStore;
 import dev.blobsync.engine.sync.SyncLoop;
 import dev.blobsync.engine.upload.Uploader;
 import java.io.IOException;
@@ -28,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,9 +48,11 @@ final class DefaultSyncEngine implements SyncEngine {
     private final DataProvider data;
     private final BlobProvider blobs;
     private final BlobCache cache;
-    private final ChangeNotifier notifier = new ChangeNotifier();
+    private final EventBus events = new EventBus();
     private final SyncLoop sync;
     private final Uploader uploader;
+    private final DefaultOfflineQueue offline;
+    private final DefaultCacheControl cacheControl;
     private final Map<String, DefaultTable> tables = new LinkedHashMap<>();
     private final Path scratch;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -64,17 +66,28 @@ final class DefaultSyncEngine implements SyncEngine {
         this.data = data;
         this.blobs = blobs;
         Path dir = config.cache().directory();
-        this.cache = new BlobCache(dir, store, blobs);
+        this.cache = new BlobCache(dir, store, blobs, config.cache(), config.offline().maxQueueSize(), events);
         this.scratch = dir.resolve("scratch");
         this.sync = new SyncLoop(store, data, config.offline().conflictResolution(), config.sync().pollInterval(),
-                notifier);
-        this.uploader = new Uploader(store, blobs, cache, config.offline().retryStrategy(), sync::trigger);
+                events);
+        this.uploader = new Uploader(store, blobs, cache, config.offline(), events, sync::trigger);
+        this.offline = new DefaultOfflineQueue(store, uploader, sync, config.offline().maxQueueSize());
         for (TableSchema ts : config.schema().tables().values()) {
             tables.put(ts.name(), new DefaultTable(this, ts, store, Clock.systemUTC()));
         }
+        this.cacheControl = new DefaultCacheControl(this, store, cache, config.cache());
+        events.addChangeListener(cacheControl);
     }
 
     static SyncEngine open(EngineConfig config) {
+        return open(config, p -> p);
+    }
+
+    /**
+     * Opens an engine whose blob provider is wrapped by {@code wrap}: tests use it to count
+     * what crosses the provider boundary.
+     */
+    static SyncEngine open(EngineConfig config, java.util.function.UnaryOperator<BlobProvider> wrap) {
         Path dir = config.cache().directory();
         FileChannel lockChannel = null;
         LocalStore store = null;
@@ -94,10 +107,11 @@ final class DefaultSyncEngine implements SyncEngine {
             }
             store = LocalStore.open(dir.resolve("local.db"));
             data = Providers.data(config.data());
-            BlobProvider blobs = Providers.blobs(config.blobs());
+            BlobProvider blobs = wrap.apply(Providers.blobs(config.blobs()));
             DefaultSyncEngine engine = new DefaultSyncEngine(config, lockChannel, lock, store, data, blobs);
             engine.sync.start();
             engine.uploader.start();
+            engine.cacheControl.start();
             return engine;
         } catch (IOException | ProviderException | RuntimeException e) {
             if (data != null) {
@@ -160,12 +174,31 @@ final class DefaultSyncEngine implements SyncEngine {
 
     @Override
     public void addListener(ChangeListener listener) {
-        notifier.add(listener);
+        events.addChangeListener(listener);
     }
 
     @Override
     public void removeListener(ChangeListener listener) {
-        notifier.remove(listener);
+        events.removeChangeListener(listener);
+    }
+
+    @Override
+    public <E extends EngineEvent> Subscription on(Class<E> type, Consumer<? super E> listener) {
+        return events.subscribe(type, listener);
+    }
+
+    @Override
+    public OfflineQueue offline() {
+        return offline;
+    }
+
+    @Override
+    public CacheControl cache() {
+        return cacheControl;
+    }
+
+    java.util.Optional<Table> findTable(String name) {
+        return java.util.Optional.ofNullable(tables.get(name));
     }
 
     @Override
@@ -176,26 +209,7 @@ final class DefaultSyncEngine implements SyncEngine {
 
     @Override
     public boolean flush(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        uploader.retryNow();
-        try {
-            while (true) {
-                long waiting = store.read(c -> RecordStore.pendingCounts(c)[0] + BlobIndex.uploadCount(c));
-                if (waiting == 0) {
-                    // One more full cycle, so remote changes made before the flush are pulled too.
-                    sync.awaitFreshCycle(deadline);
-                    return true;
-                }
-                if (System.nanoTime() >= deadline) {
-                    return false;
-                }
-                uploader.wake();
-                sync.awaitFreshCycle(Math.min(deadline, System.nanoTime() + 250_000_000L));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return offline.flush(timeout, stats -> { }).complete();
     }
 
     @Override
@@ -210,7 +224,7 @@ final class DefaultSyncEngine implements SyncEngine {
 
     /** Called by tables after a local write commits. */
     void changed(String table, UUID id) {
-        notifier.fire(table, id);
+        events.recordChanged(table, id);
         sync.trigger();
     }
 
@@ -219,15 +233,17 @@ final class DefaultSyncEngine implements SyncEngine {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        cacheControl.close();
         uploader.close();
         sync.close();
-        notifier.close();
+        events.close();
         blobs.close();
         data.close();
-        long[] left = store.read(c -> new long[] {RecordStore.pendingCounts(c)[0], BlobIndex.uploadCount(c)});
-        if (left[0] + left[1] > 0) {
-            LOG.info("Stopped with {} record change(s) and {} upload(s) queued; they continue on the next start.",
-                    left[0], left[1]);
+        cache.close();
+        QueueStats left = offline.stats();
+        if (!left.empty() || left.drafts() > 0) {
+            LOG.info("Stopped with {} record change(s), {} upload(s) ({} bytes) and {} draft(s) kept; they"
+                    + " continue on the next start.", left.changes(), left.uploads(), left.uploadBytes(), left.drafts());
         }
         store.close();
         try {

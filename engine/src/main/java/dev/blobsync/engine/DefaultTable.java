@@ -4,6 +4,7 @@ import dev.blobsync.engine.schema.FieldSchema;
 import dev.blobsync.engine.schema.FieldType;
 import dev.blobsync.engine.schema.TableSchema;
 import dev.blobsync.engine.store.BaseRow;
+import dev.blobsync.engine.store.BlobIndex;
 import dev.blobsync.engine.store.LocalStore;
 import dev.blobsync.engine.store.PendingRow;
 import dev.blobsync.engine.store.RecordStore;
@@ -88,6 +89,7 @@ final class DefaultTable implements Table {
                     UUID.randomUUID().toString(), RecordCodec.encode(schema, values), new LinkedHashSet<>(values.keySet()),
                     false, base.map(BaseRow::rev).orElse(0L), draft, 0, null, now);
             RecordStore.putPending(c, row);
+            queueDirtyBlobs(c, values);
             return RecordCodec.view(schema, base.orElse(null), row);
         });
         engine.changed(name(), id);
@@ -132,6 +134,7 @@ final class DefaultTable implements Table {
                     UUID.randomUUID().toString(), RecordCodec.encode(schema, fields), changed, false, baseRev, draft,
                     0, null, now);
             RecordStore.putPending(c, row);
+            queueDirtyBlobs(c, values);
             return RecordCodec.view(schema, base, row);
         });
         engine.changed(name(), id);
@@ -194,6 +197,22 @@ final class DefaultTable implements Table {
         }
         out.sort(Comparator.comparing(Record::updatedAt).thenComparing(Record::id));
         return out;
+    }
+
+    /**
+     * Makes sure every blob written on this device that a change refers to is queued for upload
+     * (it may have left the queue while nothing referred to it), so the change is pushed only
+     * after its bytes are uploaded.
+     */
+    private static void queueDirtyBlobs(Connection c, Map<String, Object> values) throws SQLException {
+        for (Object v : values.values()) {
+            if (v instanceof BlobRef ref) {
+                var row = BlobIndex.get(c, ref.sha256());
+                if (row.isPresent() && row.get().dirty()) {
+                    BlobIndex.enqueueUpload(c, ref.sha256(), ref.size());
+                }
+            }
+        }
     }
 
     /** Coerces raw values; blob values given as a file or a stream are stored in the cache. */

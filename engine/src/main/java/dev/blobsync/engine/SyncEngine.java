@@ -1,10 +1,12 @@
 package dev.blobsync.engine;
 
 import dev.blobsync.engine.config.EngineConfig;
+import dev.blobsync.engine.event.EngineEvent;
 import dev.blobsync.engine.schema.Schema;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * The sync engine: records with blob fields, stored locally first and synced with a data
@@ -51,6 +53,19 @@ public interface SyncEngine extends AutoCloseable {
     void addListener(ChangeListener listener);
 
     void removeListener(ChangeListener listener);
+
+    /**
+     * Listens to events of {@code type} (for example {@code UploadProgress.class}). Listeners run
+     * on the engine's events thread and must not block for long; close the returned handle to
+     * stop.
+     */
+    <E extends EngineEvent> Subscription on(Class<E> type, Consumer<? super E> listener);
+
+    /** The queue of uploads and record changes waiting to be synced. */
+    OfflineQueue offline();
+
+    /** The local blob cache: stats, priorities and pins, prefetch, eviction. */
+    CacheControl cache();
 
     /** Asks the sync loop to push and pull now, without waiting. */
     void syncNow();

@@ -193,8 +193,9 @@ class SyncEngineTest {
             Path blob = fixture.hub().resolve("blobs").resolve(ref.sha256().substring(0, 2)).resolve(ref.sha256());
             Files.write(blob, new byte[] {1, 2, 3});
             assertThatThrownBy(() -> b.openBlob(ref)).isInstanceOf(EngineException.class)
-                    .hasMessageContaining("far.jpg");
-            assertThat(b.blobState(ref)).isEqualTo(BlobState.REMOTE);
+                    .hasMessageContaining("far.jpg").hasMessageContaining("corrupt");
+            assertThat(b.blobState(ref)).isEqualTo(BlobState.ERROR);
+            assertThat(b.cache().lastError(ref)).hasValueSatisfying(m -> assertThat(m).contains("corrupt"));
         }
     }
 }

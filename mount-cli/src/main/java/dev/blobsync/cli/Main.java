@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code blobsync} command. */
 @Command(name = "blobsync", mixinStandardHelpOptions = true, version = "blobsync 0.1.0",
         description = "Sync records with blob fields (photos, audio, documents) and mount them as a drive.",
-        subcommands = {InitCommand.class, MountCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InitCommand.class, MountCommand.class, QueueCommands.Queue.class, QueueCommands.Flush.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -67,8 +67,9 @@ final class MountCommand implements Callable<Integer> {
             engine.close();
             throw e;
         }
+        ControlServer control = ControlServer.start(engine);
         CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> stop(fs, engine, mnt, stopped), "blobsync-stop");
+        Thread hook = new Thread(() -> stop(fs, engine, control, mnt, stopped), "blobsync-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("Mounted " + mnt + " (config " + configFile + ", tables: "
                 + String.join(", ", cfg.schema().tables().keySet()) + ").");
@@ -85,16 +86,18 @@ final class MountCommand implements Callable<Integer> {
                     stopped.await();
                     return 0;
                 }
-                stop(fs, engine, mnt, stopped);
+                stop(fs, engine, control, mnt, stopped);
             }
         }
         return 0;
     }
 
-    private static void stop(BlobsyncFs fs, SyncEngine engine, Path mnt, CountDownLatch stopped) {
+    private static void stop(BlobsyncFs fs, SyncEngine engine, ControlServer control, Path mnt,
+                             CountDownLatch stopped) {
         if (stopped.getCount() == 0) {
             return;
         }
+        control.close();
         try {
             System.err.println("blobsync: saving open files and unmounting " + mnt + " ...");
             fs.unmount();
@@ -102,7 +105,14 @@ final class MountCommand implements Callable<Integer> {
             System.err.println("blobsync: unmounting " + mnt + " failed: " + Messages.of(e)
                     + ". Run: fusermount -u " + mnt);
         } finally {
+            dev.blobsync.engine.QueueStats left = engine.offline().stats();
             engine.close();
+            if (!left.empty() || left.drafts() > 0) {
+                System.err.println("blobsync: " + left.uploads() + " upload(s) ("
+                        + dev.blobsync.engine.config.Sizes.format(left.uploadBytes()) + ") and " + left.changes()
+                        + " record change(s) are still queued, and " + left.drafts() + " draft(s) are kept;"
+                        + " they continue on the next mount (see: blobsync queue).");
+            }
             System.err.println("blobsync: stopped.");
             stopped.countDown();
         }

@@ -5,14 +5,20 @@ import dev.blobsync.engine.BlobRef;
 import dev.blobsync.engine.BlobState;
 import dev.blobsync.engine.NotFoundException;
 import dev.blobsync.engine.OfflineException;
+import dev.blobsync.engine.QuotaExceededException;
 import dev.blobsync.engine.StorageException;
+import dev.blobsync.engine.config.CacheConfig;
+import dev.blobsync.engine.config.Sizes;
+import dev.blobsync.engine.event.EventBus;
 import dev.blobsync.engine.internal.FileSync;
 import dev.blobsync.engine.internal.Hashing;
 import dev.blobsync.engine.spi.BlobProvider;
 import dev.blobsync.engine.spi.ProviderException;
 import dev.blobsync.engine.store.BlobIndex;
+import dev.blobsync.engine.store.BlobRow;
 import dev.blobsync.engine.store.LocalStore;
 import dev.blobsync.engine.store.UploadRow;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,6 +27,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
+import java.util.BitSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -28,30 +36,56 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Content-addressed blob files on local disk ({@code <cache>/blobs/ab/abcd…}) and their index.
- * Internal to the engine.
+ * Content-addressed blob files on local disk and their index. Internal to the engine.
  *
- * <p>A blob enters the cache either written here (dirty, queued for upload in the same
- * transaction that indexes it) or fetched from the blob provider (clean, checked against its
- * SHA-256 before it counts). Concurrent readers of a blob that is not cached share one fetch.
+ * <ul>
+ *   <li>A blob written here is hashed (whole and per chunk), moved into
+ *       {@code <cache>/blobs/ab/abcd…}, and indexed dirty with its upload queued, in one
+ *       transaction. A blob over one chunk gets a chunk manifest, stored as a blob of its own.
+ *   <li>A blob read but not cached is fetched in ranges into a sparse {@code .partial} file,
+ *       each chunk checked against the manifest before it is written; once all chunks are there
+ *       the whole file is checked against the blob's SHA-256 and becomes complete. Blobs without
+ *       a manifest are fetched whole and checked before use.
+ *   <li>{@link CacheQuota} makes room before bytes enter.
+ * </ul>
+ *
+ * <p>Lock order: the quota, then a {@link PartialBlob}'s monitor, then the store.
  */
-public final class BlobCache {
+public final class BlobCache implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BlobCache.class);
+
     private final Path blobs;
     private final Path staging;
     private final Path downloads;
     private final LocalStore store;
     private final BlobProvider provider;
-    private final ConcurrentMap<String, CompletableFuture<Path>> fetches = new ConcurrentHashMap<>();
+    private final long maxQueueSize;
+    private final CacheQuota quota;
+    private final ExecutorService background;
+    private final ConcurrentMap<String, CompletableFuture<Path>> wholeFetches = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, PartialBlob> partials = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, AtomicInteger> open = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, String> errors = new ConcurrentHashMap<>();
+    private final Set<String> finishing = ConcurrentHashMap.newKeySet();
     private final Set<String> uploading = ConcurrentHashMap.newKeySet();
+    private volatile java.util.function.Function<String, String> priorityHint = sha -> "normal";
 
-    public BlobCache(Path directory, LocalStore store, BlobProvider provider) {
+    public BlobCache(Path directory, LocalStore store, BlobProvider provider, CacheConfig config, long maxQueueSize,
+                     EventBus events) {
         this.blobs = directory.resolve("blobs");
         this.staging = directory.resolve("staging");
         this.downloads = directory.resolve("downloads");
         this.store = store;
         this.provider = provider;
+        this.maxQueueSize = maxQueueSize;
         try {
             Files.createDirectories(blobs);
             Files.createDirectories(staging);
@@ -59,16 +93,58 @@ public final class BlobCache {
         } catch (IOException e) {
             throw new StorageException("Cannot create the cache folder " + directory + ": " + e.getMessage(), e);
         }
+        AtomicInteger n = new AtomicInteger();
+        this.background = Executors.newFixedThreadPool(3, r -> {
+            Thread t = new Thread(r, "blobsync-fetch-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        cleanUp();
+        this.quota = new CacheQuota(directory, store, config, events, this::busy, this::removeFiles);
+    }
+
+    /** Removes left-overs of a crash: partial downloads and index entries whose file is gone. */
+    private void cleanUp() {
+        try (Stream<Path> s = Files.list(downloads)) {
+            for (Path p : s.toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            LOG.warn("Cannot clean {}: {}", downloads, e.toString());
+        }
+        for (BlobRow r : store.read(BlobIndex::all)) {
+            Path p = r.complete() ? pathOf(r.sha256()) : partialPathOf(r.sha256());
+            if (!Files.exists(p) && !r.dirty()) {
+                store.write(c -> {
+                    BlobIndex.remove(c, r.sha256());
+                    return null;
+                });
+            } else if (!Files.exists(p)) {
+                LOG.error("The cached copy of unsynced blob {} is missing from {}; its upload will report it",
+                        r.sha256(), p);
+            }
+        }
+    }
+
+    /** Tells the cache the effective priority of blobs it indexes from now on. */
+    public void priorityHint(java.util.function.Function<String, String> hint) {
+        this.priorityHint = hint;
     }
 
     public Path stagingDirectory() {
         return staging;
     }
 
-    /** Where blob {@code sha} lives when cached. */
+    /** Where blob {@code sha} lives when whole. */
     public Path pathOf(String sha) {
         return blobs.resolve(sha.substring(0, 2)).resolve(sha);
     }
+
+    Path partialPathOf(String sha) {
+        return blobs.resolve(sha.substring(0, 2)).resolve(sha + ".partial");
+    }
+
+    // ---- writing -------------------------------------------------------------------------
 
     /**
      * Stores {@code file} as a dirty blob and queues its upload; durable when this returns.
@@ -76,14 +152,14 @@ public final class BlobCache {
      */
     public BlobRef put(Path file, String type, String name, boolean move) {
         try {
-            String sha = Hashing.sha256(file);
-            long size = Files.size(file);
-            Path target = pathOf(sha);
-            if (Files.exists(target)) {
-                if (move) {
-                    Files.delete(file);
-                }
-            } else {
+            ChunkManifest.Hashes h = ChunkManifest.hash(file);
+            String what = name != null ? name : file.getFileName().toString();
+            String chunks = h.manifest() == null ? null : putBytes(h.manifest().toBytes(), ChunkManifest.TYPE, what);
+            checkQueueRoom(h.sha256(), h.size(), what);
+            Path target = pathOf(h.sha256());
+            boolean added = !Files.exists(target);
+            if (added) {
+                quota.reserve(h.size(), CacheQuota.Purpose.WRITE, what);
                 Files.createDirectories(target.getParent());
                 if (move) {
                     FileSync.fsync(file);
@@ -94,9 +170,11 @@ public final class BlobCache {
                     FileSync.fsync(tmp);
                     FileSync.moveDurably(tmp, target);
                 }
+            } else if (move) {
+                Files.delete(file);
             }
-            index(sha, size, type);
-            return new BlobRef(sha, size, type, name);
+            index(h.sha256(), h.size(), type, chunks);
+            return new BlobRef(h.sha256(), h.size(), type, name, chunks);
         } catch (IOException e) {
             throw new StorageException("Cannot store " + file.getFileName() + " in the cache " + blobs + ": "
                     + e.getMessage(), e);
@@ -108,67 +186,235 @@ public final class BlobCache {
         Path tmp = null;
         try {
             tmp = Files.createTempFile(staging, "in-", ".tmp");
-            MessageDigest md = Hashing.sha256();
-            long size;
-            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), md)) {
-                size = in.transferTo(out);
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                in.transferTo(out);
             }
-            String sha = Hashing.hex(md);
-            Path target = pathOf(sha);
-            if (Files.exists(target)) {
-                Files.delete(tmp);
-            } else {
-                Files.createDirectories(target.getParent());
-                FileSync.fsync(tmp);
-                FileSync.moveDurably(tmp, target);
-            }
+            BlobRef ref = put(tmp, type, name, true);
             tmp = null;
-            index(sha, size, type);
-            return new BlobRef(sha, size, type, name);
+            return ref;
         } catch (IOException e) {
             throw new StorageException("Cannot store " + (name == null ? "a blob" : name) + " in the cache "
                     + blobs + ": " + e.getMessage(), e);
         } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // A left-over temp file in staging is harmless.
-                }
-            }
+            deleteQuietly(tmp);
         }
     }
 
-    private void index(String sha, long size, String type) {
+    private String putBytes(byte[] bytes, String type, String what) throws IOException {
+        String sha = Hashing.sha256(new ByteArrayInputStream(bytes));
+        Path target = pathOf(sha);
+        if (!Files.exists(target)) {
+            quota.reserve(bytes.length, CacheQuota.Purpose.WRITE, "the chunk list of " + what);
+            Files.createDirectories(target.getParent());
+            Path tmp = Files.createTempFile(staging, "manifest-", ".tmp");
+            Files.write(tmp, bytes);
+            FileSync.fsync(tmp);
+            FileSync.moveDurably(tmp, target);
+        }
+        index(sha, bytes.length, type, null);
+        return sha;
+    }
+
+    /**
+     * Fails with {@link QuotaExceededException} when queueing {@code size} more bytes would pass
+     * {@code offline.maxQueueSize}. Bytes already cached or queued cost nothing.
+     */
+    private void checkQueueRoom(String sha, long size, String what) {
+        long queued = store.read(c -> {
+            boolean known = BlobIndex.get(c, sha).isPresent() || BlobIndex.upload(c, sha).isPresent();
+            return known ? -1L : BlobIndex.queuedBytes(c);
+        });
+        if (queued >= 0 && queued + size > maxQueueSize) {
+            throw new QuotaExceededException("The upload queue is full: it holds " + Sizes.format(queued) + " of "
+                    + Sizes.format(maxQueueSize) + " (offline.maxQueueSize), and '" + what + "' needs "
+                    + Sizes.format(size) + ". Wait until queued uploads finish (blobsync flush), or raise"
+                    + " offline.maxQueueSize.");
+        }
+    }
+
+    /** Bytes {@code offline.maxQueueSize} still allows. */
+    public long queueRoom() {
+        return Math.max(0, maxQueueSize - store.read(BlobIndex::queuedBytes));
+    }
+
+    private void index(String sha, long size, String type, String chunks) {
         store.write(c -> {
-            boolean known = BlobIndex.get(c, sha).map(b -> !b.dirty()).orElse(false);
-            if (!known) {
-                BlobIndex.put(c, sha, size, type, true);
+            Optional<BlobRow> row = BlobIndex.get(c, sha);
+            boolean clean = row.map(b -> !b.dirty()).orElse(false);
+            BlobIndex.put(c, sha, size, type, !clean, priorityHint.apply(sha));
+            if (!clean) {
                 BlobIndex.enqueueUpload(c, sha, size);
-            } else {
-                BlobIndex.put(c, sha, size, type, false);
             }
             return null;
         });
+        errors.remove(sha);
     }
 
-    /** Opens {@code ref} for reading, fetching it whole when it is not cached. */
+    // ---- reading -------------------------------------------------------------------------
+
+    /**
+     * Opens {@code ref} for reading. A cached blob opens at once; a blob with a chunk manifest
+     * fetches ranges as they are read; any other is fetched whole and checked first.
+     */
     public BlobReader open(BlobRef ref) {
-        Path local = pathOf(ref.sha256());
-        if (!Files.exists(local)) {
-            local = fetch(ref);
-        }
+        String sha = ref.sha256();
+        Path whole = pathOf(sha);
         try {
-            return new FileBlobReader(local, ref.size());
+            if (Files.exists(whole)) {
+                return completeReader(ref, whole);
+            }
+            if (ref.chunks() != null && ChunkManifest.wanted(ref.size())) {
+                return partialReader(ref);
+            }
+            return completeReader(ref, fetchWhole(ref));
         } catch (IOException e) {
-            throw new StorageException("Cannot open the cached copy of " + describe(ref) + " at " + local + ": "
-                    + e.getMessage(), e);
+            throw new StorageException("Cannot open the cached copy of " + describe(ref) + ": " + e.getMessage(), e);
         }
     }
 
-    private Path fetch(BlobRef ref) {
+    private BlobReader completeReader(BlobRef ref, Path file) throws IOException {
+        AtomicInteger count = open.computeIfAbsent(ref.sha256(), k -> new AtomicInteger());
+        count.incrementAndGet();
+        touch(ref.sha256());
+        try {
+            return new BlobReaders.Complete(file, ref.size(), () -> count.decrementAndGet());
+        } catch (IOException e) {
+            count.decrementAndGet();
+            throw e;
+        }
+    }
+
+    private BlobReader partialReader(BlobRef ref) throws IOException {
+        String sha = ref.sha256();
+        ChunkManifest manifest = manifest(ref);
+        AtomicInteger count = open.computeIfAbsent(sha, k -> new AtomicInteger());
+        count.incrementAndGet();
+        try {
+            PartialBlob blob;
+            synchronized (partials) {
+                blob = partials.get(sha);
+                if (blob == null) {
+                    blob = loadPartial(ref, manifest);
+                    partials.put(sha, blob);
+                }
+                blob.retain();
+            }
+            touch(sha);
+            PartialBlob b = blob;
+            return new BlobReaders.Partial(b, background, () -> finishIfComplete(b), () -> {
+                synchronized (partials) {
+                    if (b.releaseReader() == 0) {
+                        partials.remove(sha, b);
+                        if (!finishing.contains(sha)) {
+                            b.close();
+                        }
+                    }
+                }
+                count.decrementAndGet();
+            });
+        } catch (IOException | RuntimeException e) {
+            count.decrementAndGet();
+            throw e;
+        }
+    }
+
+    private PartialBlob loadPartial(BlobRef ref, ChunkManifest manifest) throws IOException {
+        String sha = ref.sha256();
+        Optional<BlobRow> row = store.read(c -> BlobIndex.get(c, sha));
+        BitSet present = new BitSet();
+        Path file = partialPathOf(sha);
+        if (row.isPresent() && !row.get().complete() && row.get().present() != null && Files.exists(file)) {
+            present = BitSet.valueOf(row.get().present());
+        } else {
+            Files.createDirectories(file.getParent());
+            Files.deleteIfExists(file);
+            store.write(c -> {
+                BlobIndex.putPartial(c, sha, ref.size(), ref.type(), ref.chunks(), priorityHint.apply(sha));
+                return null;
+            });
+        }
+        return new PartialBlob(ref, manifest, file, present, new PartialBlob.Host() {
+            @Override
+            public InputStream fetch(BlobRef r, long offset, long length) throws ProviderException {
+                return provider.read(r.sha256(), offset, length);
+            }
+
+            @Override
+            public void reserve(long bytes, BlobRef r) {
+                quota.reserve(bytes, CacheQuota.Purpose.READ, describe(r));
+            }
+
+            @Override
+            public void persist(PartialBlob blob, byte[] bitmap) {
+                store.write(c -> {
+                    BlobIndex.setPresent(c, blob.ref().sha256(), bitmap);
+                    return null;
+                });
+            }
+
+            @Override
+            public void corrupt(BlobRef r, String message) {
+                errors.put(r.sha256(), message);
+                LOG.error(message);
+            }
+        });
+    }
+
+    /** Once every chunk is there: check the whole file and make it a complete cache entry. */
+    private void finishIfComplete(PartialBlob blob) {
+        String sha = blob.ref().sha256();
+        if (!blob.complete() || !finishing.add(sha)) {
+            return;
+        }
+        background.execute(() -> {
+            try {
+                String actual = Hashing.sha256(blob.file());
+                if (!actual.equals(sha)) {
+                    String message = "The copy of " + describe(blob.ref()) + " assembled from the blob store hashes to "
+                            + actual + ", not to its name. It was discarded.";
+                    errors.put(sha, message);
+                    LOG.error(message);
+                    quota.remove(store.read(c -> BlobIndex.get(c, sha)).orElseThrow());
+                    return;
+                }
+                FileSync.moveDurably(blob.file(), pathOf(sha));
+                store.write(c -> {
+                    BlobIndex.markComplete(c, sha);
+                    return null;
+                });
+                errors.remove(sha);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("Could not complete the cached copy of blob {}: {}", sha, e.toString());
+            } finally {
+                finishing.remove(sha);
+                synchronized (partials) {
+                    if (!partials.containsKey(sha) || partials.get(sha) != blob) {
+                        blob.close();
+                    }
+                }
+            }
+        });
+    }
+
+    private ChunkManifest manifest(BlobRef ref) throws IOException {
+        BlobRef mref = new BlobRef(ref.chunks(), 32L * ((ref.size() + ChunkManifest.CHUNK - 1) / ChunkManifest.CHUNK)
+                + 13, ChunkManifest.TYPE, null);
+        Path file = Files.exists(pathOf(mref.sha256())) ? pathOf(mref.sha256()) : fetchWhole(mref);
+        ChunkManifest m;
+        try {
+            m = ChunkManifest.parse(Files.readAllBytes(file));
+        } catch (IllegalArgumentException e) {
+            throw new StorageException("The chunk list of " + describe(ref) + " is unreadable: " + e.getMessage());
+        }
+        if (!m.fits(ref.size())) {
+            throw new StorageException("The chunk list of " + describe(ref) + " does not match its size.");
+        }
+        return m;
+    }
+
+    private Path fetchWhole(BlobRef ref) {
         CompletableFuture<Path> mine = new CompletableFuture<>();
-        CompletableFuture<Path> running = fetches.putIfAbsent(ref.sha256(), mine);
+        CompletableFuture<Path> running = wholeFetches.putIfAbsent(ref.sha256(), mine);
         if (running != null) {
             try {
                 return running.join();
@@ -177,19 +423,38 @@ public final class BlobCache {
             }
         }
         try {
-            Path p = download(ref);
+            Path p;
+            try {
+                p = download(ref);
+            } catch (CorruptDownloadException e) {
+                // A corrupt transfer is discarded and fetched once more before giving up.
+                p = download(ref);
+            }
             mine.complete(p);
             return p;
+        } catch (CorruptDownloadException e) {
+            errors.put(ref.sha256(), e.getMessage());
+            StorageException se = new StorageException(e.getMessage());
+            mine.completeExceptionally(se);
+            throw se;
         } catch (RuntimeException e) {
             mine.completeExceptionally(e);
             throw e;
         } finally {
-            fetches.remove(ref.sha256(), mine);
+            wholeFetches.remove(ref.sha256(), mine);
+        }
+    }
+
+    private static final class CorruptDownloadException extends RuntimeException {
+        CorruptDownloadException(String message) {
+            super(message);
         }
     }
 
     private Path download(BlobRef ref) {
+        quota.reserve(ref.size(), CacheQuota.Purpose.READ, describe(ref));
         Path tmp = downloads.resolve(ref.sha256() + "." + UUID.randomUUID() + ".part");
+        boolean stored = false;
         try {
             MessageDigest md = Hashing.sha256();
             long size;
@@ -199,34 +464,51 @@ public final class BlobCache {
             }
             String actual = Hashing.hex(md);
             if (!actual.equals(ref.sha256()) || size != ref.size()) {
-                throw new StorageException("The copy of " + describe(ref) + " in " + provider.describe()
-                        + " is corrupt: it has " + size + " bytes with SHA-256 " + actual + ". It was not used.");
+                throw new CorruptDownloadException("The copy of " + describe(ref) + " in " + provider.describe()
+                        + " is corrupt: it has " + size + " bytes with SHA-256 " + actual + ". It was not used;"
+                        + " the file cannot be read until the store holds the right bytes.");
             }
             Path target = pathOf(ref.sha256());
             Files.createDirectories(target.getParent());
             FileSync.moveDurably(tmp, target);
             store.write(c -> {
-                BlobIndex.put(c, ref.sha256(), ref.size(), ref.type(), false);
+                BlobIndex.put(c, ref.sha256(), ref.size(), ref.type(), false, priorityHint.apply(ref.sha256()));
                 return null;
             });
+            stored = true;
+            errors.remove(ref.sha256());
             return target;
         } catch (ProviderException e) {
             if (e.retryable()) {
-                throw new OfflineException(describe(ref) + " is not on this device, and " + provider.describe()
-                        + " cannot be reached: " + e.getMessage(), e);
+                throw offline(ref, e.getMessage(), e);
             }
             throw new NotFoundException(describe(ref) + " cannot be fetched: " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new OfflineException(describe(ref) + " is not on this device, and fetching it from "
-                    + provider.describe() + " failed: " + e.getMessage(), e);
+            throw offline(ref, e.getMessage(), e);
         } finally {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // Left-over partial downloads are removed on the next start.
+            if (!stored) {
+                quota.release(ref.size());
             }
+            deleteQuietly(tmp);
         }
     }
+
+    private OfflineException offline(BlobRef ref, String why, Throwable cause) {
+        String message = describe(ref) + " is not on this device, and " + provider.describe()
+                + " cannot be reached: " + why;
+        errors.put(ref.sha256(), message);
+        return new OfflineException(message, cause);
+    }
+
+    private void touch(String sha) {
+        long now = System.currentTimeMillis();
+        store.write(c -> {
+            BlobIndex.touch(c, sha, now);
+            return null;
+        });
+    }
+
+    // ---- state ---------------------------------------------------------------------------
 
     /** Where {@code ref} stands on this device. */
     public BlobState state(BlobRef ref) {
@@ -235,9 +517,37 @@ public final class BlobCache {
             if (uploading.contains(ref.sha256())) {
                 return BlobState.UPLOADING;
             }
-            return up.get().lastError() != null ? BlobState.ERROR : BlobState.QUEUED;
+            return up.get().gaveUp() ? BlobState.ERROR : BlobState.QUEUED;
         }
-        return Files.exists(pathOf(ref.sha256())) ? BlobState.CACHED : BlobState.REMOTE;
+        if (Files.exists(pathOf(ref.sha256()))) {
+            return BlobState.CACHED;
+        }
+        if (errors.containsKey(ref.sha256())) {
+            return BlobState.ERROR;
+        }
+        Optional<BlobRow> row = store.read(c -> BlobIndex.get(c, ref.sha256()));
+        return row.isPresent() && !row.get().complete() ? BlobState.PARTIAL : BlobState.REMOTE;
+    }
+
+    /** How much of {@code ref} is cached, 0.0 to 1.0. */
+    public double fractionCached(BlobRef ref) {
+        if (Files.exists(pathOf(ref.sha256()))) {
+            return 1.0;
+        }
+        PartialBlob live = partials.get(ref.sha256());
+        if (live != null) {
+            return live.fraction();
+        }
+        Optional<BlobRow> row = store.read(c -> BlobIndex.get(c, ref.sha256()));
+        if (row.isEmpty() || ref.size() == 0) {
+            return 0.0;
+        }
+        return Math.min(1.0, CacheQuota.bytesOf(row.get()) / (double) ref.size());
+    }
+
+    /** The last error about {@code ref} on this device (a failed or corrupt fetch), if any. */
+    public Optional<String> error(BlobRef ref) {
+        return Optional.ofNullable(errors.get(ref.sha256()));
     }
 
     /** Marks {@code sha} as being uploaded now (for {@link #state}). */
@@ -249,8 +559,92 @@ public final class BlobCache {
         }
     }
 
-    private static String describe(BlobRef ref) {
+    /** Bytes the cache holds now. */
+    public long used() {
+        return quota.used();
+    }
+
+    public long maxSize() {
+        return quota.max();
+    }
+
+    /** True when {@code bytes} of pinned blobs could be held at all. */
+    public boolean canPin(long bytes) {
+        return quota.canPin(bytes);
+    }
+
+    /** Evicts the given blobs when they are clean, unpinned and not open; returns what left. */
+    public List<String> evict(List<String> shas) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String sha : shas) {
+            Optional<BlobRow> row = store.read(c -> BlobIndex.get(c, sha));
+            if (row.isEmpty() || row.get().dirty() || busy(sha)
+                    || store.read(c -> BlobIndex.upload(c, sha)).isPresent()) {
+                continue;
+            }
+            quota.remove(row.get());
+            out.add(sha);
+        }
+        return out;
+    }
+
+    /** Evicts everything that may leave: clean, unpinned and closed blobs. */
+    public List<String> clear() {
+        return quota.evict(Long.MAX_VALUE / 4, 0);
+    }
+
+    /**
+     * Fetches {@code ref} in full (a pin); {@link QuotaExceededException} when it cannot fit.
+     * Safe to call for a blob that is cached already.
+     */
+    public void fetchFully(BlobRef ref) throws IOException {
+        if (Files.exists(pathOf(ref.sha256()))) {
+            return;
+        }
+        try (BlobReader r = open(ref)) {
+            if (r instanceof BlobReaders.Partial) {
+                PartialBlob b = partials.get(ref.sha256());
+                if (b != null) {
+                    b.ensure(0, b.chunkCount() - 1);
+                    finishIfComplete(b);
+                }
+            }
+        }
+    }
+
+    private boolean busy(String sha) {
+        AtomicInteger n = open.get(sha);
+        return (n != null && n.get() > 0) || wholeFetches.containsKey(sha) || partials.containsKey(sha)
+                || finishing.contains(sha) || uploading.contains(sha);
+    }
+
+    private void removeFiles(String sha) {
+        deleteQuietly(pathOf(sha));
+        deleteQuietly(partialPathOf(sha));
+    }
+
+    private static void deleteQuietly(Path p) {
+        if (p == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.warn("Cannot delete {}: {}", p, e.toString());
+        }
+    }
+
+    static String describe(BlobRef ref) {
         return (ref.name() == null ? "blob" : "'" + ref.name() + "'") + " (SHA-256 " + ref.sha256().substring(0, 12)
-                + "…, " + ref.size() + " bytes)";
+                + "…, " + Sizes.format(ref.size()) + ")";
+    }
+
+    @Override
+    public void close() {
+        background.shutdownNow();
+        synchronized (partials) {
+            partials.values().forEach(PartialBlob::close);
+            partials.clear();
+        }
     }
 }

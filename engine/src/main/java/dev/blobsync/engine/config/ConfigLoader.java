@@ -73,7 +73,8 @@ public final class ConfigLoader {
             "warningThreshold", "criticalThreshold", "minFreeDisk", "prefetch");
     private static final List<String> PREFETCH_KEYS = List.of("enabled", "strategy");
     private static final List<String> OFFLINE_KEYS = List.of("queueMutations", "queueUploads",
-            "resumableUploads", "maxQueueSize", "conflictResolution", "retryStrategy");
+            "resumableUploads", "maxQueueSize", "conflictResolution", "retryStrategy", "uploadConcurrency",
+            "uploadDelay");
     private static final List<String> RETRY_KEYS =
             List.of("maxAttempts", "backoff", "initialDelay", "maxDelay");
     private static final List<String> SYNC_KEYS = List.of("pollInterval");
@@ -241,6 +242,11 @@ public final class ConfigLoader {
             throw node.error("maxQueueSize", "'" + node.path("maxQueueSize") + "' is 0; "
                     + "nothing could be queued. Use a size above 0, like 1GB.");
         }
+        int concurrency = node.count("uploadConcurrency", defaults.uploadConcurrency());
+        if (concurrency < 1 || concurrency > 64) {
+            throw node.error("uploadConcurrency", "'" + node.path("uploadConcurrency") + "' is " + concurrency
+                    + "; use a number from 1 to 64.");
+        }
         ConflictResolution[] resolutions = ConflictResolution.values();
         return new OfflineConfig(
                 node.bool("queueMutations", defaults.queueMutations()),
@@ -251,7 +257,9 @@ public final class ConfigLoader {
                         values(resolutions, ConflictResolution::configValue),
                         defaults.conflictResolution()),
                 node.section("retryStrategy", "retry settings").map(ConfigLoader::retry)
-                        .orElse(defaults.retryStrategy()));
+                        .orElse(defaults.retryStrategy()),
+                concurrency,
+                node.duration("uploadDelay", defaults.uploadDelay()));
     }
 
     private static RetryStrategy retry(ConfigNode node) {

@@ -58,6 +58,9 @@ final class JsonValues {
             if (ref.name() != null) {
                 blob.put("name", ref.name());
             }
+            if (ref.chunks() != null) {
+                blob.put("chunks", ref.chunks());
+            }
             return blob;
         }
         if (value instanceof Map<?, ?> map) {

@@ -29,7 +29,7 @@ final class ValueCoercion {
     private static final Pattern UUID_TEXT = Pattern.compile(
             "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Pattern MIME_TYPE = Pattern.compile("[^/\\s]+/[^/\\s]+");
-    private static final Set<String> BLOB_KEYS = Set.of("sha256", "size", "type", "name");
+    private static final Set<String> BLOB_KEYS = Set.of("sha256", "size", "type", "name", "chunks");
     private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
     private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
     private static final int MAX_SHOWN_CHARS = 60;
@@ -269,7 +269,7 @@ final class ValueCoercion {
         for (Object key : map.keySet()) {
             if (!BLOB_KEYS.contains(key)) {
                 throw new InvalidException(field.name(), problem + "it has the unknown key "
-                        + describe(key) + ". Accepted keys: sha256, size, type, name.");
+                        + describe(key) + ". Accepted keys: sha256, size, type, name, chunks.");
             }
         }
         Object sha = map.get("sha256");
@@ -300,6 +300,11 @@ final class ValueCoercion {
             throw new InvalidException(field.name(),
                     problem + "'name' is " + describe(name) + ", not a file name.");
         }
-        return new BlobRef(s, bytes, t, (String) name);
+        Object chunks = map.get("chunks");
+        if (chunks != null && !(chunks instanceof String c && BlobRef.isSha256(c))) {
+            throw new InvalidException(field.name(),
+                    problem + "'chunks' is " + describe(chunks) + ", not 64 lower-case hex digits.");
+        }
+        return new BlobRef(s, bytes, t, (String) name, (String) chunks);
     }
 }

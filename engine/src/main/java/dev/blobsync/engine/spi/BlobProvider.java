@@ -1,6 +1,7 @@
 package dev.blobsync.engine.spi;
 
 import java.io.InputStream;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -43,6 +44,18 @@ public interface BlobProvider extends AutoCloseable {
 
     /** Deletes blob {@code key}; deleting a missing blob is not an error. */
     void delete(String key) throws ProviderException;
+
+    /**
+     * Checks that the store can be reached and written now; throws a retryable exception when
+     * not. Used to notice that an unreachable store is back.
+     */
+    default void ping() throws ProviderException {
+    }
+
+    /** Where the store serves blob {@code key} without credentials, if it does. */
+    default Optional<String> urlOf(String key) {
+        return Optional.empty();
+    }
 
     /** A short description for messages, e.g. {@code filesystem /home/a/hub/blobs}. */
     String describe();

@@ -56,6 +56,14 @@ public final class LocalStore implements AutoCloseable {
                 + " id TEXT NOT NULL, remote_rev INTEGER NOT NULL, remote_fields TEXT NOT NULL,"
                 + " local_fields TEXT NOT NULL, resolution TEXT NOT NULL, at INTEGER NOT NULL)",
         "CREATE TABLE kv(k TEXT PRIMARY KEY, v TEXT NOT NULL)",
+    }, new String[] {
+        // Partial blobs: a sparse file with a bitmap of the verified chunks it holds.
+        "ALTER TABLE blobs ADD COLUMN complete INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE blobs ADD COLUMN present BLOB",
+        "ALTER TABLE blobs ADD COLUMN chunks TEXT",
+        "CREATE INDEX blobs_by_access ON blobs(last_access)",
+        // Priorities set on a table, a record or a blob; blobs.priority holds the effective one.
+        "CREATE TABLE priorities(scope TEXT PRIMARY KEY, priority TEXT NOT NULL)",
     });
 
     private final Path file;

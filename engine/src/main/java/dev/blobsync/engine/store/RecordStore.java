@@ -105,6 +105,22 @@ public final class RecordStore {
         }
     }
 
+    /** Outbox entries whose last push failed. */
+    public static long failingCount(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM pending WHERE last_error IS NOT NULL");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Forgets the failures of every outbox entry, so each is pushed again at once. */
+    public static void clearFailures(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE pending SET attempts = 0, last_error = NULL")) {
+            ps.executeUpdate();
+        }
+    }
+
     public static void putPending(Connection c, PendingRow p) throws SQLException {
         ArrayNode changed = JSON.createArrayNode();
         p.changed().forEach(changed::add);

@@ -5,5 +5,10 @@ package dev.blobsync.engine.store;
  * continues the session instead of starting again.
  */
 public record UploadRow(String sha256, long size, String token, int attempts, String lastError,
-                        long nextAttemptAt) {
+                        long nextAttemptAt, long createdAt) {
+
+    /** True when it used up its attempts: it waits for a flush or the provider coming back. */
+    public boolean gaveUp() {
+        return nextAttemptAt == Long.MAX_VALUE;
+    }
 }

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.blobsync.engine.config.ConflictResolution;
-import dev.blobsync.engine.event.ChangeNotifier;
+import dev.blobsync.engine.event.EventBus;
+import dev.blobsync.engine.event.Offline;
+import dev.blobsync.engine.event.Online;
+import dev.blobsync.engine.event.SyncError;
 import dev.blobsync.engine.spi.ChangePage;
 import dev.blobsync.engine.spi.DataProvider;
 import dev.blobsync.engine.spi.Mutation;
@@ -47,7 +50,7 @@ public final class SyncLoop implements AutoCloseable {
     private final DataProvider provider;
     private final ConflictResolution policy;
     private final Duration pollInterval;
-    private final ChangeNotifier notifier;
+    private final EventBus events;
     private final Thread thread;
     private final Object monitor = new Object();
     private boolean triggered; // guarded by monitor
@@ -56,12 +59,12 @@ public final class SyncLoop implements AutoCloseable {
     private volatile boolean online = true;
 
     public SyncLoop(LocalStore store, DataProvider provider, ConflictResolution policy, Duration pollInterval,
-                    ChangeNotifier notifier) {
+                    EventBus events) {
         this.store = store;
         this.provider = provider;
         this.policy = policy;
         this.pollInterval = pollInterval;
-        this.notifier = notifier;
+        this.events = events;
         this.thread = new Thread(this::loop, "blobsync-sync");
         this.thread.setDaemon(true);
     }
@@ -139,13 +142,15 @@ public final class SyncLoop implements AutoCloseable {
             pull();
             if (!online) {
                 LOG.info("{} is reachable again", provider.describe());
+                online = true;
+                events.publish(new Online(provider.describe()));
             }
-            online = true;
         } catch (ProviderException e) {
             if (online) {
                 LOG.warn("Cannot sync with {}: {}. Local changes stay queued.", provider.describe(), e.getMessage());
+                online = false;
+                events.publish(new Offline(provider.describe(), e.getMessage()));
             }
-            online = false;
         }
     }
 
@@ -178,7 +183,10 @@ public final class SyncLoop implements AutoCloseable {
                     }
                     return null;
                 });
-                rows.forEach(p -> notifier.fire(p.table(), p.id()));
+                rows.forEach(p -> {
+                    events.recordChanged(p.table(), p.id());
+                    events.publish(new SyncError("push " + p.table() + "/" + p.id(), e.getMessage()));
+                });
             }
             throw e;
         }
@@ -191,7 +199,7 @@ public final class SyncLoop implements AutoCloseable {
             } else {
                 again |= store.write(c -> conflict(c, p, r.current()));
             }
-            notifier.fire(p.table(), p.id());
+            events.recordChanged(p.table(), p.id());
         }
         return again;
     }
@@ -322,7 +330,7 @@ public final class SyncLoop implements AutoCloseable {
             Map<String, Set<UUID>> seen = new HashMap<>();
             for (RemoteRecord r : stored) {
                 if (seen.computeIfAbsent(r.table(), t -> new LinkedHashSet<>()).add(r.id())) {
-                    notifier.fire(r.table(), r.id());
+                    events.recordChanged(r.table(), r.id());
                 }
             }
             cursor = next;

@@ -1,7 +1,13 @@
 package dev.blobsync.engine.upload;
 
 import dev.blobsync.engine.cache.BlobCache;
-import dev.blobsync.engine.config.RetryStrategy;
+import dev.blobsync.engine.config.OfflineConfig;
+import dev.blobsync.engine.event.EventBus;
+import dev.blobsync.engine.event.Offline;
+import dev.blobsync.engine.event.Online;
+import dev.blobsync.engine.event.SyncError;
+import dev.blobsync.engine.event.UploadComplete;
+import dev.blobsync.engine.event.UploadProgress;
 import dev.blobsync.engine.spi.BlobProvider;
 import dev.blobsync.engine.spi.ProviderException;
 import dev.blobsync.engine.store.BlobIndex;
@@ -13,50 +19,98 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Uploads queued blobs through the provider's resumable sessions, oldest first, on one thread
- * of its own. The session token is stored before the first byte is sent, so after a crash the
- * upload continues from the provider's offset. A failed upload stays queued and is retried with
- * backoff; after {@code maxAttempts} it waits for {@link #retryNow()} (flush, reconnect) and is
- * never dropped.
+ * Uploads queued blobs through the provider's resumable sessions: a dispatcher thread picks
+ * due uploads, at most {@code offline.uploadConcurrency} run at once on a fixed pool.
+ *
+ * <ul>
+ *   <li>The session token is stored before the first byte is sent, so after a crash the upload
+ *       continues from the provider's offset, never from zero.
+ *   <li>A blob waits {@code offline.uploadDelay} before its upload starts, and a blob no
+ *       outbox entry references any more (an editor's superseded save) is not uploaded: a
+ *       save storm uploads the final bytes once. Unreferenced uploads leave the queue after
+ *       {@link #ORPHAN_GRACE}; the blob stays dirty in the cache and is queued again if a
+ *       record refers to it later.
+ *   <li>A failed upload stays queued and is retried with backoff; after {@code maxAttempts}
+ *       it waits for {@link #retryNow()} (flush, or the provider coming back) and is never
+ *       dropped.
+ *   <li>While the provider is unreachable a probe asks it now and then; when it answers, every
+ *       queued upload is retried at once.
+ * </ul>
  */
 public final class Uploader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Uploader.class);
-    private static final long CHUNK = 8L << 20;
+    static final long CHUNK = 8L << 20;
+    static final Duration ORPHAN_GRACE = Duration.ofMinutes(10);
 
     private final LocalStore store;
     private final BlobProvider provider;
     private final BlobCache cache;
-    private final RetryStrategy retry;
+    private final OfflineConfig config;
+    private final EventBus events;
     private final Runnable onUploaded;
-    private final Thread thread;
+    private final Thread dispatcher;
+    private final ExecutorService workers;
+    private final Map<String, AtomicLong> inFlight = new ConcurrentHashMap<>();
+    private final AtomicInteger probeFailures = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private boolean woken; // guarded by lock
     private volatile boolean running = true;
+    private volatile boolean online = true;
 
-    public Uploader(LocalStore store, BlobProvider provider, BlobCache cache, RetryStrategy retry,
+    public Uploader(LocalStore store, BlobProvider provider, BlobCache cache, OfflineConfig config, EventBus events,
                     Runnable onUploaded) {
         this.store = store;
         this.provider = provider;
         this.cache = cache;
-        this.retry = retry;
+        this.config = config;
+        this.events = events;
         this.onUploaded = onUploaded;
-        this.thread = new Thread(this::loop, "blobsync-upload");
-        this.thread.setDaemon(true);
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(config.uploadConcurrency(), r -> {
+            Thread t = new Thread(r, "blobsync-upload-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.dispatcher = new Thread(this::loop, "blobsync-upload");
+        this.dispatcher.setDaemon(true);
     }
 
     public void start() {
-        thread.start();
+        dispatcher.start();
+    }
+
+    /** Whether the blob provider answered the last call. */
+    public boolean online() {
+        return online;
+    }
+
+    /** Bytes of in-flight uploads already at the provider. */
+    public long sentBytes() {
+        return inFlight.values().stream().mapToLong(AtomicLong::get).sum();
+    }
+
+    /** Bytes of blob {@code sha} at the provider while it uploads, or -1 when it is not uploading. */
+    public long sentBytes(String sha) {
+        AtomicLong a = inFlight.get(sha);
+        return a == null ? -1 : a.get();
     }
 
     /** Looks at the queue now instead of at the next tick. */
@@ -76,28 +130,89 @@ public final class Uploader implements AutoCloseable {
             BlobIndex.makeUploadsDue(c);
             return null;
         });
+        probeFailures.set(0);
         wake();
     }
 
     private void loop() {
         while (running) {
-            List<UploadRow> due;
+            long pause = 500;
             try {
-                due = store.read(c -> BlobIndex.dueUploads(c, System.currentTimeMillis(), 8));
-            } catch (RuntimeException e) {
-                LOG.warn("Cannot read the upload queue", e);
-                due = List.of();
-            }
-            for (UploadRow row : due) {
-                if (!running) {
-                    return;
+                if (!online && !probe()) {
+                    pause = Math.max(200, probeDelay().toMillis());
+                } else {
+                    dispatch();
                 }
-                uploadOne(row);
+            } catch (RuntimeException e) {
+                LOG.warn("The upload queue could not be read", e);
+                pause = 2000;
             }
-            if (due.isEmpty()) {
-                sleep(1000);
-            }
+            sleep(pause);
         }
+    }
+
+    private void dispatch() {
+        int free = config.uploadConcurrency() - inFlight.size();
+        if (free <= 0) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        List<UploadRow> due = store.read(c -> BlobIndex.dueUploads(c, now, now - config.uploadDelay().toMillis(),
+                config.uploadConcurrency() * 4));
+        for (UploadRow row : due) {
+            if (free == 0 || !running) {
+                return;
+            }
+            if (inFlight.containsKey(row.sha256())) {
+                continue;
+            }
+            if (!store.read(c -> BlobIndex.referencedByOutbox(c, row.sha256()))) {
+                setAside(row, now);
+                continue;
+            }
+            inFlight.put(row.sha256(), new AtomicLong());
+            free--;
+            workers.execute(() -> {
+                try {
+                    uploadOne(row);
+                } finally {
+                    inFlight.remove(row.sha256());
+                    wake();
+                }
+            });
+        }
+    }
+
+    /** A queued blob no record change refers to: wait a while for one, then leave the queue. */
+    private void setAside(UploadRow row, long now) {
+        store.write(c -> {
+            if (now - row.createdAt() > ORPHAN_GRACE.toMillis()) {
+                LOG.info("Blob {} is no longer referenced by any change; it leaves the upload queue", row.sha256());
+                BlobIndex.removeUpload(c, row.sha256());
+            } else {
+                BlobIndex.deferUpload(c, row.sha256(), now + 5_000);
+            }
+            return null;
+        });
+    }
+
+    private boolean probe() {
+        try {
+            provider.size("0".repeat(64));
+            provider.ping();
+            setOnline(true, null);
+            retryNow();
+            return true;
+        } catch (ProviderException e) {
+            probeFailures.incrementAndGet();
+            return false;
+        }
+    }
+
+    private Duration probeDelay() {
+        long max = Math.min(config.retryStrategy().maxDelay().toMillis(), 30_000);
+        long d = Math.min(max, 500L << Math.min(10, probeFailures.get()));
+        return Duration.ofMillis(d);
     }
 
     private void sleep(long millis) {
@@ -128,10 +243,18 @@ public final class Uploader implements AutoCloseable {
                 BlobIndex.removeUpload(c, sha);
                 return null;
             });
+            setOnline(true, null);
+            events.publish(new UploadProgress(sha, 1.0, row.size(), row.size()));
+            events.publish(new UploadComplete(sha, provider.urlOf(sha).orElse(null)));
             onUploaded.run();
-        } catch (ProviderException | IOException e) {
+        } catch (ProviderException e) {
+            if (e.retryable()) {
+                setOnline(false, e.getMessage());
+            }
+            fail(row, e.getMessage());
+        } catch (IOException e) {
             fail(row, e instanceof NoSuchFileException
-                    ? "the local copy " + e.getMessage() + " is missing" : e.getMessage());
+                    ? "the local copy " + e.getMessage() + " is missing" : e.toString());
         } catch (RuntimeException e) {
             LOG.error("Uploading blob {} failed unexpectedly", sha, e);
             fail(row, e.toString());
@@ -156,8 +279,10 @@ public final class Uploader implements AutoCloseable {
             token = fresh;
             offset = 0;
         } else if (offset > 0) {
-            LOG.info("Resuming upload of blob {} at byte {} of {}", sha, offset, row.size());
+            LOG.info("Resuming the upload of blob {} at byte {} of {}", sha, offset, row.size());
         }
+        AtomicLong sent = inFlight.computeIfAbsent(sha, k -> new AtomicLong());
+        sent.set(offset);
         try (FileChannel ch = FileChannel.open(cache.pathOf(sha), StandardOpenOption.READ)) {
             while (offset < row.size() && running) {
                 long len = Math.min(CHUNK, row.size() - offset);
@@ -165,6 +290,8 @@ public final class Uploader implements AutoCloseable {
                 InputStream in = Channels.newInputStream(ch);
                 provider.append(sha, token, offset, in, len);
                 offset += len;
+                sent.set(offset);
+                events.publish(new UploadProgress(sha, (double) offset / row.size(), offset, row.size()));
             }
         }
         if (offset < row.size()) {
@@ -174,13 +301,22 @@ public final class Uploader implements AutoCloseable {
     }
 
     private void fail(UploadRow row, String error) {
+        if (!running) {
+            return; // stopping: the upload continues from the provider's offset next time
+        }
         int attempts = row.attempts() + 1;
-        long next = attempts >= retry.maxAttempts() ? Long.MAX_VALUE
-                : System.currentTimeMillis() + Backoff.delay(retry, attempts, ThreadLocalRandom.current()).toMillis();
-        LOG.warn("Upload of blob {} failed (attempt {} of {}): {}", row.sha256(), attempts, retry.maxAttempts(), error);
+        long next = attempts >= config.retryStrategy().maxAttempts() ? Long.MAX_VALUE
+                : System.currentTimeMillis()
+                        + Backoff.delay(config.retryStrategy(), attempts, ThreadLocalRandom.current()).toMillis();
+        String message = attempts >= config.retryStrategy().maxAttempts()
+                ? error + " (gave up after " + attempts + " attempts; kept, and retried on flush or reconnect)"
+                : error;
+        LOG.warn("Upload of blob {} failed (attempt {} of {}): {}", row.sha256(), attempts,
+                config.retryStrategy().maxAttempts(), error);
+        events.publish(new SyncError("upload " + row.sha256(), message));
         try {
             store.write(c -> {
-                BlobIndex.recordUploadFailure(c, row.sha256(), error, next);
+                BlobIndex.recordUploadFailure(c, row.sha256(), message, next);
                 return null;
             });
         } catch (RuntimeException e) {
@@ -188,14 +324,31 @@ public final class Uploader implements AutoCloseable {
         }
     }
 
+    private void setOnline(boolean now, String reason) {
+        if (online == now) {
+            return;
+        }
+        online = now;
+        if (now) {
+            LOG.info("{} answers again; queued uploads continue", provider.describe());
+            events.publish(new Online(provider.describe()));
+        } else {
+            LOG.warn("{} cannot be reached ({}); uploads stay queued", provider.describe(), reason);
+            events.publish(new Offline(provider.describe(), reason));
+        }
+    }
+
     @Override
     public void close() {
         running = false;
         wake();
+        workers.shutdown();
         try {
-            thread.join(10_000);
+            dispatcher.join(10_000);
+            workers.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        workers.shutdownNow();
     }
 }

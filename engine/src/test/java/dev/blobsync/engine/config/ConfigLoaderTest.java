@@ -76,7 +76,8 @@ class ConfigLoaderTest {
         assertThat(cache.prefetch()).isEqualTo(new PrefetchConfig(true, "visible"));
         assertThat(config.offline()).isEqualTo(new OfflineConfig(true, true, true, 1_000_000_000L,
                 ConflictResolution.LAST_WRITE_WINS,
-                new RetryStrategy(5, Backoff.EXPONENTIAL, Duration.ofSeconds(1), Duration.ofMinutes(5))));
+                new RetryStrategy(5, Backoff.EXPONENTIAL, Duration.ofSeconds(1), Duration.ofMinutes(5)),
+                2, Duration.ofSeconds(1)));
         assertThat(config.sync().pollInterval()).isEqualTo(Duration.ofSeconds(1));
         assertThat(config.schema().table("photos").fields()).extracting(FieldSchema::name)
                 .containsExactly("title", "takenAt", "familyId", "image", "audio");
@@ -104,6 +105,8 @@ class ConfigLoaderTest {
                     backoff: linear
                     initialDelay: 500ms
                     maxDelay: 1h
+                  uploadConcurrency: 4
+                  uploadDelay: 250ms
                 sync:
                   pollInterval: 2s
                 """);
@@ -111,7 +114,8 @@ class ConfigLoaderTest {
                 500_000_000L, Eviction.FIFO, 0.5, 1.0, 2L << 30, new PrefetchConfig(false, "none")));
         assertThat(config.offline()).isEqualTo(new OfflineConfig(false, false, false, 1_048_576L,
                 ConflictResolution.SERVER_WINS,
-                new RetryStrategy(8, Backoff.LINEAR, Duration.ofMillis(500), Duration.ofHours(1))));
+                new RetryStrategy(8, Backoff.LINEAR, Duration.ofMillis(500), Duration.ofHours(1)),
+                4, Duration.ofMillis(250)));
         assertThat(config.sync()).isEqualTo(new SyncConfig(Duration.ofSeconds(2)));
     }
 

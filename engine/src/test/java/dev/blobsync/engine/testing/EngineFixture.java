@@ -44,13 +44,19 @@ public final class EngineFixture {
 
     /** Like {@link #config(String)}, polling the hub every {@code pollInterval}. */
     public Path config(String name, String pollInterval) {
+        return config(name, pollInterval, "  retryStrategy:\n    maxAttempts: 50\n    initialDelay: 100ms\n"
+                + "    maxDelay: 500ms\n  uploadDelay: 100ms\n");
+    }
+
+    /** Like {@link #config(String)}, with the body of the {@code offline} section given. */
+    public Path config(String name, String pollInterval, String offlineSection) {
         Path file = root.resolve(name + ".yaml");
         if (!Files.exists(file)) {
             String yaml = "data:\n  provider: sqlite\n  config:\n    hub: " + hub() + "\n"
                     + "blobs:\n  provider: filesystem\n  config:\n    hub: " + hub() + "\n"
                     + "cache:\n  directory: " + root.resolve("cache-" + name) + "\n"
                     + "sync:\n  pollInterval: " + pollInterval + "\n"
-                    + "offline:\n  retryStrategy:\n    maxAttempts: 50\n    initialDelay: 100ms\n    maxDelay: 500ms\n"
+                    + "offline:\n" + offlineSection
                     + PHOTOS_SCHEMA;
             try {
                 Files.createDirectories(root);

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -188,6 +189,20 @@ public final class FilesystemBlobProvider implements BlobProvider {
         } catch (IOException e) {
             throw unreachable("delete blob " + key, e);
         }
+    }
+
+    @Override
+    public void ping() throws ProviderException {
+        try {
+            Files.createDirectories(incoming);
+        } catch (IOException e) {
+            throw unreachable("use the blob folder", e);
+        }
+    }
+
+    @Override
+    public Optional<String> urlOf(String key) {
+        return BlobRef.isSha256(key) ? Optional.of(pathOf(key).toUri().toString()) : Optional.empty();
     }
 
     private ProviderException unreachable(String what, IOException e) {

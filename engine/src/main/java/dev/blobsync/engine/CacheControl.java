@@ -1,0 +1,57 @@
+package dev.blobsync.engine;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The local blob cache: what it holds, priorities and pins, prefetch and eviction. Record ids
+ * may name records of any table.
+ */
+public interface CacheControl {
+
+    CacheStats stats();
+
+    /** Fetches every blob of the given records in the background; the future ends when all are cached. */
+    CompletableFuture<Void> prefetch(Collection<UUID> recordIds);
+
+    /** Removes the blobs of the given records from the cache when they are clean, unpinned and closed. */
+    void evict(Collection<UUID> recordIds);
+
+    /** Removes every blob that may leave the cache (clean, unpinned, closed). */
+    void clear();
+
+    /**
+     * Sets the priority of a record's blobs; {@code null} clears it so the table's applies.
+     * {@code HIGH} pins: the blobs are fetched in full in the background and never evicted; a
+     * pin that cannot fit fails with {@link QuotaExceededException} and changes nothing.
+     */
+    void setPriority(UUID recordId, Priority priority);
+
+    /** Like {@link #setPriority(UUID, Priority)} for every record of a table, now and later. */
+    void setTablePriority(String table, Priority priority);
+
+    /** Like {@link #setPriority(UUID, Priority)} for one blob. */
+    void setBlobPriority(String table, UUID recordId, BlobRef blob, Priority priority);
+
+    /**
+     * The effective priority: the blob's own, else its record's, else its table's, else
+     * normal. Pass {@code null} for what does not apply (a table folder has no record).
+     */
+    Priority priority(String table, UUID recordId, BlobRef blob);
+
+    /** How much of {@code blob} is cached, 0.0 to 1.0. */
+    double cachedFraction(BlobRef blob);
+
+    /** The last problem with {@code blob} on this device (a corrupt or failed fetch), in words. */
+    Optional<String> lastError(BlobRef blob);
+
+    /**
+     * Hints that these records are on screen (a folder was listed): with
+     * {@code cache.prefetch.strategy: visible}, their blobs are fetched in the background at low
+     * priority, a bounded number at a time, and not at all while the cache is under pressure.
+     */
+    void prefetchVisible(String table, List<UUID> recordIds);
+}

@@ -1,0 +1,324 @@
+package dev.blobsync.engine;
+
+import dev.blobsync.engine.cache.BlobCache;
+import dev.blobsync.engine.config.CacheConfig;
+import dev.blobsync.engine.config.PrefetchConfig;
+import dev.blobsync.engine.config.Sizes;
+import dev.blobsync.engine.store.BlobIndex;
+import dev.blobsync.engine.store.LocalStore;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link CacheControl} over the blob cache: priorities kept per scope ({@code table:…},
+ * {@code record:…}, {@code blob:…}) in the local store, the effective priority of each blob
+ * written to its index entry, and a prefetcher that fetches pinned blobs first and visible
+ * ones, bounded, when the cache has room.
+ */
+final class DefaultCacheControl implements CacheControl, ChangeListener, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultCacheControl.class);
+    private static final int MAX_VISIBLE_QUEUED = 64;
+
+    private record Job(int rank, long seq, BlobRef ref, CompletableFuture<Void> done) implements Comparable<Job> {
+        @Override
+        public int compareTo(Job o) {
+            return rank != o.rank ? Integer.compare(rank, o.rank) : Long.compare(seq, o.seq);
+        }
+    }
+
+    private final DefaultSyncEngine engine;
+    private final LocalStore store;
+    private final BlobCache cache;
+    private final CacheConfig config;
+    private final Map<String, String> hints = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Void>> queued = new ConcurrentHashMap<>();
+    private final AtomicLong seq = new AtomicLong();
+    private final ExecutorService prefetcher;
+    private volatile boolean anyScopes;
+
+    DefaultCacheControl(DefaultSyncEngine engine, LocalStore store, BlobCache cache, CacheConfig config) {
+        this.engine = engine;
+        this.store = store;
+        this.cache = cache;
+        this.config = config;
+        this.prefetcher = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new PriorityBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "blobsync-prefetch");
+            t.setDaemon(true);
+            return t;
+        });
+        cache.priorityHint(sha -> hints.getOrDefault(sha, "normal"));
+    }
+
+    /** Applies stored priorities to what is cached and starts fetching pinned blobs. */
+    void start() {
+        List<String> scopes = new ArrayList<>();
+        scopes.addAll(store.read(c -> BlobIndex.scopesWith(c, "high")));
+        scopes.addAll(store.read(c -> BlobIndex.scopesWith(c, "low")));
+        anyScopes = !scopes.isEmpty();
+        for (String scope : scopes) {
+            if (scope.startsWith("table:")) {
+                engine.findTable(scope.substring(6)).ifPresent(t -> t.list().forEach(r -> reconcile(r)));
+            } else if (scope.startsWith("record:")) {
+                findRecord(UUID.fromString(scope.substring(7))).ifPresent(this::reconcile);
+            }
+        }
+    }
+
+    @Override
+    public CacheStats stats() {
+        long used = cache.used();
+        long[] pinned = store.read(BlobIndex::pinned);
+        long items = store.read(BlobIndex::count);
+        long pending = store.read(BlobIndex::uploadCount);
+        return new CacheStats(used, Math.max(0, cache.maxSize() - used), items, pending, cache.maxSize(), pinned[1]);
+    }
+
+    @Override
+    public CompletableFuture<Void> prefetch(Collection<UUID> recordIds) {
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (UUID id : recordIds) {
+            findRecord(id).ifPresent(r -> blobsOf(r).forEach(ref -> all.add(enqueue(ref, 1))));
+        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+    }
+
+    @Override
+    public void evict(Collection<UUID> recordIds) {
+        List<String> shas = new ArrayList<>();
+        for (UUID id : recordIds) {
+            findRecord(id).ifPresent(r -> blobsOf(r).forEach(ref -> {
+                shas.add(ref.sha256());
+                if (ref.chunks() != null) {
+                    shas.add(ref.chunks());
+                }
+            }));
+        }
+        cache.evict(shas);
+    }
+
+    @Override
+    public void clear() {
+        cache.clear();
+    }
+
+    @Override
+    public void setPriority(UUID recordId, Priority priority) {
+        Record r = findRecord(recordId).orElseThrow(() -> new NotFoundException("No record with id " + recordId + "."));
+        setScope("record:" + recordId, priority, List.of(r), "record " + recordId);
+    }
+
+    @Override
+    public void setTablePriority(String table, Priority priority) {
+        Table t = engine.table(table);
+        setScope("table:" + table, priority, t.list(), "table '" + table + "'");
+    }
+
+    @Override
+    public void setBlobPriority(String table, UUID recordId, BlobRef blob, Priority priority) {
+        Record r = engine.table(table).get(recordId)
+                .orElseThrow(() -> new NotFoundException("No record with id " + recordId + " in table '" + table + "'."));
+        if (priority == Priority.HIGH) {
+            checkPinFits(List.of(blob), "'" + (blob.name() == null ? blob.sha256() : blob.name()) + "'");
+        }
+        store.write(c -> {
+            BlobIndex.setScopePriority(c, "blob:" + blob.sha256(), priority == null ? null : priority.label());
+            return null;
+        });
+        anyScopes = true;
+        reconcile(r);
+    }
+
+    private void setScope(String scope, Priority priority, List<Record> records, String what) {
+        if (priority == Priority.HIGH) {
+            List<BlobRef> refs = new ArrayList<>();
+            records.forEach(r -> refs.addAll(blobsOf(r)));
+            checkPinFits(refs, what);
+        }
+        store.write(c -> {
+            BlobIndex.setScopePriority(c, scope, priority == null ? null : priority.label());
+            return null;
+        });
+        anyScopes = true;
+        records.forEach(this::reconcile);
+    }
+
+    /** Refuses a pin whose blobs, with what is pinned already, could never fit in the cache. */
+    private void checkPinFits(List<BlobRef> refs, String what) {
+        long extra = 0;
+        for (BlobRef ref : refs) {
+            if (!"high".equals(hints.get(ref.sha256()))) {
+                extra += ref.size();
+            }
+        }
+        long already = store.read(BlobIndex::pinned)[1];
+        if (!cache.canPin(already + extra)) {
+            throw new QuotaExceededException("Cannot pin " + what + ": its blobs need " + Sizes.format(extra)
+                    + ", " + Sizes.format(already) + " are pinned already, and the cache holds at most "
+                    + Sizes.format(cache.maxSize()) + " (cache.maxSize). Raise cache.maxSize or pin less.");
+        }
+    }
+
+    @Override
+    public Priority priority(String table, UUID recordId, BlobRef blob) {
+        return store.read(c -> {
+            String p = null;
+            if (blob != null) {
+                p = BlobIndex.scopePriority(c, "blob:" + blob.sha256());
+            }
+            if (p == null && recordId != null) {
+                p = BlobIndex.scopePriority(c, "record:" + recordId);
+            }
+            if (p == null && table != null) {
+                p = BlobIndex.scopePriority(c, "table:" + table);
+            }
+            return p == null ? Priority.NORMAL : Priority.parse(p);
+        });
+    }
+
+    @Override
+    public double cachedFraction(BlobRef blob) {
+        return cache.fractionCached(blob);
+    }
+
+    @Override
+    public Optional<String> lastError(BlobRef blob) {
+        return cache.error(blob);
+    }
+
+    @Override
+    public void prefetchVisible(String table, List<UUID> recordIds) {
+        PrefetchConfig pc = config.prefetch();
+        if (!pc.enabled() || !PrefetchConfig.VISIBLE.equals(pc.strategy()) || underPressure()) {
+            return;
+        }
+        Table t = engine.table(table);
+        for (UUID id : recordIds) {
+            if (queued.size() >= MAX_VISIBLE_QUEUED) {
+                return;
+            }
+            t.get(id).ifPresent(r -> blobsOf(r).forEach(ref -> {
+                if (cache.fractionCached(ref) < 1.0) {
+                    enqueue(ref, 2);
+                }
+            }));
+        }
+    }
+
+    private boolean underPressure() {
+        return cache.used() >= config.warningThreshold() * cache.maxSize();
+    }
+
+    /** Re-applies priorities when a record changes (new blobs of a pinned table are fetched). */
+    @Override
+    public void recordChanged(String table, UUID id) {
+        if (anyScopes) {
+            engine.findTable(table).flatMap(t -> t.get(id)).ifPresent(this::reconcile);
+        }
+    }
+
+    private void reconcile(Record r) {
+        for (BlobRef ref : blobsOf(r)) {
+            Priority p = priority(r.table(), r.id(), ref);
+            for (String sha : ref.chunks() == null ? List.of(ref.sha256()) : List.of(ref.sha256(), ref.chunks())) {
+                if (p == Priority.NORMAL) {
+                    hints.remove(sha);
+                } else {
+                    hints.put(sha, p.label());
+                }
+                store.write(c -> BlobIndex.setPriority(c, sha, p.label()));
+            }
+            if (p == Priority.HIGH && cache.fractionCached(ref) < 1.0) {
+                enqueue(ref, 0);
+            }
+        }
+    }
+
+    private CompletableFuture<Void> enqueue(BlobRef ref, int rank) {
+        CompletableFuture<Void> existing = queued.get(ref.sha256());
+        if (existing != null) {
+            return existing;
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (queued.putIfAbsent(ref.sha256(), done) != null) {
+            return queued.get(ref.sha256());
+        }
+        Job job = new Job(rank, seq.incrementAndGet(), ref, done);
+        try {
+            prefetcher.execute(new PrefetchTask(job));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            queued.remove(ref.sha256());
+            done.cancel(false);
+        }
+        return done;
+    }
+
+    /** A queued fetch, ordered by rank (pins first) then age. */
+    private final class PrefetchTask implements Runnable, Comparable<PrefetchTask> {
+        final Job job;
+
+        PrefetchTask(Job job) {
+            this.job = job;
+        }
+
+        @Override
+        public int compareTo(PrefetchTask o) {
+            return job.compareTo(o.job);
+        }
+
+        @Override
+        public void run() {
+            try {
+                if (job.rank() == 2 && underPressure()) {
+                    job.done().complete(null); // visible prefetch stops when the cache is under pressure
+                    return;
+                }
+                cache.fetchFully(job.ref());
+                job.done().complete(null);
+            } catch (IOException | RuntimeException e) {
+                LOG.info("Prefetching {} failed: {}", job.ref().sha256(), e.getMessage());
+                job.done().completeExceptionally(e);
+            } finally {
+                queued.remove(job.ref().sha256(), job.done());
+            }
+        }
+    }
+
+    private Optional<Record> findRecord(UUID id) {
+        for (String name : engine.schema().tables().keySet()) {
+            Optional<Record> r = engine.table(name).get(id);
+            if (r.isPresent()) {
+                return r;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static List<BlobRef> blobsOf(Record r) {
+        List<BlobRef> out = new ArrayList<>();
+        for (Object v : r.fields().values()) {
+            if (v instanceof BlobRef b) {
+                out.add(b);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        prefetcher.shutdownNow();
+    }
+}

@@ -1,0 +1,30 @@
+package dev.blobsync.engine;
+
+/**
+ * A summary of the offline queue.
+ *
+ * @param uploads       blobs waiting to be uploaded for a queued record change or draft
+ * @param uploadBytes   their total size
+ * @param sentBytes     bytes of them already at the provider (in-flight uploads)
+ * @param changes       record changes waiting to be pushed (drafts not counted)
+ * @param drafts        drafts kept on this device
+ * @param errors        items whose last attempt failed
+ * @param queuedBytes   bytes of every queued blob, also superseded versions not yet set aside;
+ *                      what {@code offline.maxQueueSize} limits
+ * @param maxQueueSize  {@code offline.maxQueueSize}
+ * @param blobsOnline   whether the blob provider answered the last call
+ * @param dataOnline    whether the data provider answered the last call
+ */
+public record QueueStats(int uploads, long uploadBytes, long sentBytes, int changes, int drafts, int errors,
+                         long queuedBytes, long maxQueueSize, boolean blobsOnline, boolean dataOnline) {
+
+    /** True when nothing valid is left to sync. */
+    public boolean empty() {
+        return uploads == 0 && changes == 0;
+    }
+
+    /** Bytes that may still be queued before writes fail with {@link QuotaExceededException}. */
+    public long room() {
+        return Math.max(0, maxQueueSize - queuedBytes);
+    }
+}

@@ -1,0 +1,196 @@
+package dev.blobsync.engine.cache;
+
+import dev.blobsync.engine.QuotaExceededException;
+import dev.blobsync.engine.config.CacheConfig;
+import dev.blobsync.engine.config.Eviction;
+import dev.blobsync.engine.config.Sizes;
+import dev.blobsync.engine.event.CacheEviction;
+import dev.blobsync.engine.event.CacheWarning;
+import dev.blobsync.engine.event.EventBus;
+import dev.blobsync.engine.store.BlobIndex;
+import dev.blobsync.engine.store.BlobRow;
+import dev.blobsync.engine.store.LocalStore;
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the cache within {@code cache.maxSize} and above the free-disk floor, on every insert:
+ * before bytes enter the cache, room is made by evicting clean blobs — low priority first,
+ * then by last access ({@code lru}) or age ({@code fifo}). Pinned, dirty, queued and open
+ * blobs are never evicted. Internal to the engine.
+ *
+ * <p>What may overshoot: bytes written on this device (never refused here; the queue size
+ * bounds them) and the blob being read when everything else is pinned, dirty or open. A pin
+ * that cannot fit is refused. Lock order: this quota's monitor is taken before the store's.
+ */
+final class CacheQuota {
+    private static final Logger LOG = LoggerFactory.getLogger(CacheQuota.class);
+
+    /** Why bytes enter the cache. */
+    enum Purpose { WRITE, READ, PIN }
+
+    /** Deletes the files of an evicted blob. */
+    interface Remover {
+        void removeFiles(String sha);
+    }
+
+    private final Path dir;
+    private final LocalStore store;
+    private final CacheConfig config;
+    private final EventBus events;
+    private final Predicate<String> busy;
+    private final Remover remover;
+    private long used; // guarded by this
+    private boolean warned; // guarded by this
+
+    CacheQuota(Path dir, LocalStore store, CacheConfig config, EventBus events, Predicate<String> busy,
+               Remover remover) {
+        this.dir = dir;
+        this.store = store;
+        this.config = config;
+        this.events = events;
+        this.busy = busy;
+        this.remover = remover;
+        long sum = 0;
+        for (BlobRow r : store.read(BlobIndex::all)) {
+            sum += bytesOf(r);
+        }
+        this.used = sum;
+    }
+
+    static long bytesOf(BlobRow r) {
+        if (r.complete()) {
+            return r.size();
+        }
+        long chunks = r.present() == null ? 0 : BitSet.valueOf(r.present()).cardinality();
+        return Math.min(r.size(), chunks * ChunkManifest.CHUNK);
+    }
+
+    synchronized long used() {
+        return used;
+    }
+
+    long max() {
+        return config.maxSize();
+    }
+
+    /**
+     * Makes room for {@code bytes} more and counts them as used. Throws
+     * {@link QuotaExceededException} for a pin, or for a read under the {@code manual} policy,
+     * when no room can be made.
+     */
+    synchronized void reserve(long bytes, Purpose purpose, String what) {
+        if (!fits(bytes)) {
+            evictLocked(bytes, config.maxSize());
+        }
+        if (!fits(bytes)) {
+            boolean refuse = purpose == Purpose.PIN || (purpose == Purpose.READ && config.eviction() == Eviction.MANUAL)
+                    || freeDisk() - bytes < config.minFreeDisk() / 2;
+            if (refuse) {
+                throw new QuotaExceededException("The cache has no room for " + what + " (" + Sizes.format(bytes)
+                        + "): " + Sizes.format(used) + " of " + Sizes.format(config.maxSize())
+                        + " (cache.maxSize) are held by pinned, unsynced or open files, and "
+                        + Sizes.format(freeDisk()) + " of the disk are free (cache.minFreeDisk "
+                        + Sizes.format(config.minFreeDisk()) + "). Unpin something, or raise cache.maxSize.");
+            }
+        }
+        used += bytes;
+        afterGrowthLocked();
+    }
+
+    /** Counts bytes that left the cache. */
+    synchronized void release(long bytes) {
+        used = Math.max(0, used - bytes);
+        if (used < config.warningThreshold() * config.maxSize()) {
+            warned = false;
+        }
+    }
+
+    /** True when {@code pinnedBytes} of pinned blobs could be kept at all. */
+    boolean canPin(long pinnedBytes) {
+        return pinnedBytes <= config.maxSize();
+    }
+
+    private boolean fits(long bytes) {
+        return used + bytes <= config.maxSize() && freeDisk() - bytes >= config.minFreeDisk();
+    }
+
+    private long freeDisk() {
+        try {
+            FileStore fs = Files.getFileStore(dir);
+            return fs.getUsableSpace();
+        } catch (IOException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private void afterGrowthLocked() {
+        long max = config.maxSize();
+        if (!warned && used >= config.warningThreshold() * max) {
+            warned = true;
+            events.publish(new CacheWarning(used, Math.max(0, max - used)));
+        }
+        if (used >= config.criticalThreshold() * max && config.eviction() != Eviction.MANUAL) {
+            // Critical: evict down to the warning level at once, not just enough for this insert.
+            evictLocked(0, (long) (config.warningThreshold() * max));
+        }
+    }
+
+    /** Evicts until {@code bytes} more fit under {@code limit}; returns what left. */
+    synchronized List<String> evict(long bytes, long limit) {
+        return evictLocked(bytes, limit);
+    }
+
+    private List<String> evictLocked(long bytes, long limit) {
+        if (config.eviction() == Eviction.MANUAL) {
+            return List.of();
+        }
+        List<String> evicted = new ArrayList<>();
+        boolean byCreation = config.eviction() == Eviction.FIFO;
+        int offset = 0;
+        while (used + bytes > limit || freeDisk() - bytes < config.minFreeDisk()) {
+            List<BlobRow> candidates = store.read(c -> BlobIndex.evictionCandidates(c, byCreation, 256));
+            boolean progress = false;
+            for (BlobRow r : candidates) {
+                if (busy.test(r.sha256())) {
+                    continue;
+                }
+                remove(r);
+                evicted.add(r.sha256());
+                progress = true;
+                if (used + bytes <= limit && freeDisk() - bytes >= config.minFreeDisk()) {
+                    break;
+                }
+            }
+            if (!progress || ++offset > 1000) {
+                break;
+            }
+        }
+        if (!evicted.isEmpty()) {
+            LOG.info("Evicted {} blob(s) from the cache; {} of {} in use", evicted.size(), Sizes.format(used),
+                    Sizes.format(config.maxSize()));
+            events.publish(new CacheEviction(List.copyOf(evicted)));
+        }
+        return evicted;
+    }
+
+    /** Removes one clean blob: its index entry first, so a crash never leaves an entry without a file. */
+    void remove(BlobRow r) {
+        store.write(c -> {
+            BlobIndex.remove(c, r.sha256());
+            return null;
+        });
+        remover.removeFiles(r.sha256());
+        synchronized (this) {
+            used = Math.max(0, used - bytesOf(r));
+        }
+    }
+}
