@@ -1,6 +1,7 @@
 package dev.blobsync.fs;
 
 import dev.blobsync.engine.BlobRef;
+import dev.blobsync.engine.QueueStats;
 import dev.blobsync.engine.SyncEngine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -465,7 +466,14 @@ final class FsOps {
     }
 
     byte[] statusBytes() {
-        return StatusReport.render(tables.values(), handles.size(), notes.size());
+        QueueStats queue;
+        try {
+            queue = engine.offline().stats();
+        } catch (RuntimeException e) {
+            // The status file still shows the record counts.
+            queue = null;
+        }
+        return StatusReport.render(tables.values(), queue, handles.size(), notes.size());
     }
 
     /** Saves every open written file (before unmount), reporting the first failure. */

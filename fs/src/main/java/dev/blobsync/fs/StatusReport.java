@@ -3,18 +3,22 @@ package dev.blobsync.fs;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.blobsync.engine.QueueStats;
 import dev.blobsync.engine.RecordState;
 import java.util.Collection;
 import java.util.Locale;
 
-/** Renders {@code .blobsync/status.json}: records by state per table, and what is pending. */
+/**
+ * Renders {@code .blobsync/status.json}: records by state per table, and what is pending
+ * (record changes and uploads, from the engine's offline queue when it can tell).
+ */
 final class StatusReport {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private StatusReport() {
     }
 
-    static byte[] render(Collection<TableIndex> tables, int openFiles, int errors) {
+    static byte[] render(Collection<TableIndex> tables, QueueStats queue, int openFiles, int errors) {
         ObjectNode root = MAPPER.createObjectNode();
         ObjectNode totals = root.putObject("records");
         ObjectNode perTable = root.putObject("tables");
@@ -35,6 +39,17 @@ final class StatusReport {
                     pending++;
                 }
             }
+        }
+        if (queue != null) {
+            ObjectNode q = root.putObject("queue");
+            q.put("changes", queue.changes());
+            q.put("uploads", queue.uploads());
+            q.put("uploadBytes", queue.uploadBytes());
+            q.put("sentBytes", queue.sentBytes());
+            q.put("errors", queue.errors());
+            q.put("dataOnline", queue.dataOnline());
+            q.put("blobsOnline", queue.blobsOnline());
+            pending = Math.max(pending, (long) queue.changes() + queue.uploads());
         }
         root.put("pending", pending);
         root.put("openFiles", openFiles);

@@ -77,6 +77,8 @@ class XattrAndStatusIT {
         JsonNode status = new ObjectMapper().readTree(Files.readAllBytes(mount.mnt().resolve(".blobsync/status.json")));
         assertThat(status.path("records").path("draft").asInt()).isEqualTo(1);
         assertThat(status.path("tables").path("photos").path("draft").asInt()).isEqualTo(1);
+        assertThat(status.path("queue").path("dataOnline").asBoolean()).isTrue();
+        assertThat(status.has("pending")).isTrue();
         assertThat(Files.getFileStore(mount.mnt()).getTotalSpace()).isPositive();
         Sh.Result df = Sh.run(mount.root(), "df", "-h", mount.mnt().toString());
         assertThat(df.exit()).as(df.err()).isZero();
