@@ -41,6 +41,8 @@ final class MetaJson {
     private record Rendered(Map<String, Object> fields, byte[] bytes) {
     }
 
+    private static final int MAX_CACHED = 100_000;
+
     private final ConcurrentMap<UUID, Rendered> cache = new ConcurrentHashMap<>();
 
     /** The bytes of {@code record}'s meta.json; cached until its fields change. */
@@ -50,6 +52,10 @@ final class MetaJson {
             return cached.bytes();
         }
         byte[] bytes = render(schema, record);
+        if (cache.size() > MAX_CACHED) {
+            // Records deleted remotely never call forget; a rare full reset bounds the map.
+            cache.clear();
+        }
         cache.put(record.id(), new Rendered(record.fields(), bytes));
         return bytes;
     }

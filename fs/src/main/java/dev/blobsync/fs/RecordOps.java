@@ -62,7 +62,7 @@ final class RecordOps {
                 Record created = importRecord(table, file.key.child(), field, ref);
                 file.importedIntoLocked(created.id());
             } else {
-                table.put(table.table().update(id, Map.of(field.name(), ref)));
+                table.update(id, Map.of(field.name(), ref));
                 table.unhide(id, field.name());
             }
             file.committedLocked();
@@ -105,7 +105,7 @@ final class RecordOps {
             }
         }
         if (!changes.isEmpty()) {
-            table.put(table.table().update(current.id(), changes));
+            table.update(current.id(), changes);
         }
         table.unhide(current.id(), ContentFile.META);
     }
@@ -175,7 +175,7 @@ final class RecordOps {
         }
         Map<String, Object> changes = new LinkedHashMap<>();
         changes.put(field.name(), nameValue(table, record.id(), record.fields(), newName));
-        table.put(table.table().update(record.id(), changes));
+        table.update(record.id(), changes);
         table.nameAsTyped(record.id(), newName);
     }
 
@@ -244,7 +244,7 @@ final class RecordOps {
             } else if (blob.field().optional()) {
                 Map<String, Object> changes = new HashMap<>();
                 changes.put(blob.field().name(), null);
-                blob.table().put(blob.table().table().update(blob.record().id(), changes));
+                blob.table().update(blob.record().id(), changes);
             } else {
                 // A required blob cannot be removed; the record is on its way out (rm -r).
                 blob.table().hide(blob.record().id(), blob.field().name());

@@ -2,7 +2,6 @@ package dev.blobsync.fs;
 
 import dev.blobsync.engine.BlobReader;
 import dev.blobsync.engine.BlobRef;
-import dev.blobsync.engine.Record;
 import dev.blobsync.engine.SyncEngine;
 import dev.blobsync.engine.schema.FieldSchema;
 import java.io.IOException;
@@ -141,8 +140,7 @@ final class RenameOps {
     }
 
     private void setBlob(TableIndex table, UUID id, FieldSchema field, BlobRef ref) {
-        Record updated = table.table().update(id, Map.of(field.name(), ref));
-        table.put(updated);
+        table.update(id, Map.of(field.name(), ref));
         table.unhide(id, field.name());
     }
 

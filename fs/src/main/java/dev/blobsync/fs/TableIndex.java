@@ -59,6 +59,8 @@ final class TableIndex {
     private final Map<String, UUID> formerNames = new HashMap<>();
     private final Map<UUID, Set<String>> hidden = new HashMap<>();
     private final Map<UUID, Long> generation = new HashMap<>();
+    /** Records with an update through this mount under way: their notifications count as local. */
+    private final Map<UUID, Integer> writing = new HashMap<>();
 
     TableIndex(Table table) {
         this.table = table;
@@ -121,7 +123,24 @@ final class TableIndex {
         Record fresh = table.get(id).orElse(null);
         synchronized (this) {
             if (generation.getOrDefault(id, 0L) == before) {
-                applyLocked(id, fresh, false);
+                // The engine may announce our own update before update() has returned.
+                applyLocked(id, fresh, writing.containsKey(id));
+            }
+        }
+    }
+
+    /** Updates a record through the engine and takes the result at once (read-your-writes). */
+    Record update(UUID id, Map<String, Object> changes) {
+        synchronized (this) {
+            writing.merge(id, 1, Integer::sum);
+        }
+        try {
+            Record updated = table.update(id, changes);
+            put(updated);
+            return updated;
+        } finally {
+            synchronized (this) {
+                writing.computeIfPresent(id, (k, n) -> n == 1 ? null : n - 1);
             }
         }
     }
