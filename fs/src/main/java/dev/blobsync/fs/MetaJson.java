@@ -64,18 +64,23 @@ final class MetaJson {
         cache.remove(id);
     }
 
-    private static byte[] render(TableSchema schema, Record record) {
-        ObjectNode root = MAPPER.createObjectNode();
-        root.put("id", record.id().toString());
-        root.setAll(schema.toJson(record.fields(), false));
+    /** {@code node} pretty-printed the way meta.json is, with a trailing newline. */
+    static byte[] pretty(JsonNode node) {
         try {
-            byte[] json = WRITER.writeValueAsBytes(root);
+            byte[] json = WRITER.writeValueAsBytes(node);
             byte[] out = Arrays.copyOf(json, json.length + 1);
             out[json.length] = '\n';
             return out;
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot render meta.json of " + record.id(), e);
+            throw new IllegalStateException("cannot render " + node, e);
         }
+    }
+
+    private static byte[] render(TableSchema schema, Record record) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("id", record.id().toString());
+        root.setAll(schema.toJson(record.fields(), false));
+        return pretty(root);
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.blobsync.fs;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.blobsync.engine.QueueStats;
@@ -54,14 +53,7 @@ final class StatusReport {
         root.put("pending", pending);
         root.put("openFiles", openFiles);
         root.put("errors", errors);
-        try {
-            byte[] json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
-            byte[] out = java.util.Arrays.copyOf(json, json.length + 1);
-            out[json.length] = '\n';
-            return out;
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return MetaJson.pretty(root);
     }
 
     private static String label(RecordState s) {
