@@ -65,6 +65,17 @@ final class DefaultOfflineQueue implements OfflineQueue {
         });
     }
 
+    @Override
+    public java.util.Optional<PendingItem> upload(String sha256) {
+        return store.read(c -> BlobIndex.upload(c, sha256)).map(u -> {
+            long sent = uploader.sentBytes(u.sha256());
+            String state = sent >= 0 ? "uploading" : u.gaveUp() ? "error" : "queued";
+            double progress = u.size() == 0 ? 0 : Math.max(0, sent) / (double) u.size();
+            return new PendingItem("upload", u.sha256(), null, null, u.size(), progress, state, u.lastError(),
+                    u.attempts());
+        });
+    }
+
     private static List<PendingRow> allPending(Connection c) throws SQLException {
         List<PendingRow> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT tbl FROM pending");
@@ -84,12 +95,15 @@ final class DefaultOfflineQueue implements OfflineQueue {
     private static boolean waitsForUpload(Connection c, PendingRow p) throws SQLException {
         for (String f : p.changed()) {
             JsonNode v = p.fields().get(f);
-            if (v != null && v.isObject() && v.path("sha256").isTextual()
-                    && BlobIndex.upload(c, v.get("sha256").asText()).isPresent()) {
+            if (v != null && v.isObject() && (queued(c, v.path("sha256")) || queued(c, v.path("chunks")))) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static boolean queued(Connection c, JsonNode key) throws SQLException {
+        return key.isTextual() && BlobIndex.upload(c, key.asText()).isPresent();
     }
 
     @Override

@@ -14,6 +14,9 @@ public interface OfflineQueue {
     /** Every queued upload and record change, uploads first, oldest first. */
     List<PendingItem> pending();
 
+    /** The queued upload of blob {@code sha256} (state, progress, error), if it is queued. */
+    java.util.Optional<PendingItem> upload(String sha256);
+
     /** Counts and bytes, cheap enough to call often. */
     QueueStats stats();
 

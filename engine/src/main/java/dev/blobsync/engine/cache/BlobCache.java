@@ -77,6 +77,18 @@ public final class BlobCache implements AutoCloseable {
     private final Set<String> finishing = ConcurrentHashMap.newKeySet();
     private final Set<String> uploading = ConcurrentHashMap.newKeySet();
     private volatile java.util.function.Function<String, String> priorityHint = sha -> "normal";
+    /** Striped locks: opening a blob and evicting it never interleave. */
+    private final Object[] stripes = new Object[64];
+
+    {
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new Object();
+        }
+    }
+
+    private Object stripe(String sha) {
+        return stripes[Math.floorMod(sha.hashCode(), stripes.length)];
+    }
 
     public BlobCache(Path directory, LocalStore store, BlobProvider provider, CacheConfig config, long maxQueueSize,
                      EventBus events) {
@@ -100,7 +112,7 @@ public final class BlobCache implements AutoCloseable {
             return t;
         });
         cleanUp();
-        this.quota = new CacheQuota(directory, store, config, events, this::busy, this::removeFiles);
+        this.quota = new CacheQuota(directory, store, config, events, this::removeIfIdle);
     }
 
     /** Removes left-overs of a crash: partial downloads and index entries whose file is gone. */
@@ -258,37 +270,56 @@ public final class BlobCache implements AutoCloseable {
      */
     public BlobReader open(BlobRef ref) {
         String sha = ref.sha256();
-        Path whole = pathOf(sha);
         try {
-            if (Files.exists(whole)) {
-                return completeReader(ref, whole);
+            for (int attempt = 0; ; attempt++) {
+                BlobReader cached = openIfCached(ref);
+                if (cached != null) {
+                    return cached;
+                }
+                if (ref.chunks() != null && ChunkManifest.wanted(ref.size())) {
+                    return partialReader(ref);
+                }
+                if (attempt >= 3) {
+                    throw new StorageException("The cache keeps losing " + describe(ref)
+                            + " right after fetching it; the cache is too small for what is open and pinned.");
+                }
+                fetchWhole(ref);
             }
-            if (ref.chunks() != null && ChunkManifest.wanted(ref.size())) {
-                return partialReader(ref);
-            }
-            return completeReader(ref, fetchWhole(ref));
         } catch (IOException e) {
-            throw new StorageException("Cannot open the cached copy of " + describe(ref) + ": " + e.getMessage(), e);
+            throw new StorageException("Cannot open the cached copy of " + describe(ref) + " (" + sha + "): "
+                    + e.getMessage(), e);
         }
     }
 
-    private BlobReader completeReader(BlobRef ref, Path file) throws IOException {
-        AtomicInteger count = open.computeIfAbsent(ref.sha256(), k -> new AtomicInteger());
-        count.incrementAndGet();
-        touch(ref.sha256());
-        try {
-            return new BlobReaders.Complete(file, ref.size(), () -> count.decrementAndGet());
-        } catch (IOException e) {
-            count.decrementAndGet();
-            throw e;
+    /** Opens the whole cached file, counted as open so it cannot be evicted; null when not cached. */
+    private BlobReader openIfCached(BlobRef ref) throws IOException {
+        String sha = ref.sha256();
+        Path whole = pathOf(sha);
+        BlobReader reader;
+        synchronized (stripe(sha)) {
+            if (!Files.exists(whole)) {
+                return null;
+            }
+            AtomicInteger count = open.computeIfAbsent(sha, k -> new AtomicInteger());
+            count.incrementAndGet();
+            try {
+                reader = new BlobReaders.Complete(whole, ref.size(), count::decrementAndGet);
+            } catch (IOException e) {
+                count.decrementAndGet();
+                throw e;
+            }
         }
+        touch(sha);
+        return reader;
     }
 
     private BlobReader partialReader(BlobRef ref) throws IOException {
         String sha = ref.sha256();
         ChunkManifest manifest = manifest(ref);
         AtomicInteger count = open.computeIfAbsent(sha, k -> new AtomicInteger());
-        count.incrementAndGet();
+        synchronized (stripe(sha)) {
+            count.incrementAndGet();
+        }
         try {
             PartialBlob blob;
             synchronized (partials) {
@@ -374,7 +405,13 @@ public final class BlobCache implements AutoCloseable {
                             + actual + ", not to its name. It was discarded.";
                     errors.put(sha, message);
                     LOG.error(message);
-                    quota.remove(store.read(c -> BlobIndex.get(c, sha)).orElseThrow());
+                    long bytes = store.read(c -> BlobIndex.get(c, sha)).map(CacheQuota::bytesOf).orElse(0L);
+                    store.write(c -> {
+                        BlobIndex.remove(c, sha);
+                        return null;
+                    });
+                    deleteQuietly(blob.file());
+                    quota.release(bytes);
                     return;
                 }
                 FileSync.moveDurably(blob.file(), pathOf(sha));
@@ -582,8 +619,9 @@ public final class BlobCache implements AutoCloseable {
                     || store.read(c -> BlobIndex.upload(c, sha)).isPresent()) {
                 continue;
             }
-            quota.remove(row.get());
-            out.add(sha);
+            if (quota.remove(row.get())) {
+                out.add(sha);
+            }
         }
         return out;
     }
@@ -618,9 +656,21 @@ public final class BlobCache implements AutoCloseable {
                 || finishing.contains(sha) || uploading.contains(sha);
     }
 
-    private void removeFiles(String sha) {
-        deleteQuietly(pathOf(sha));
-        deleteQuietly(partialPathOf(sha));
+    private boolean removeIfIdle(BlobRow row) {
+        String sha = row.sha256();
+        synchronized (stripe(sha)) {
+            if (busy(sha)) {
+                return false;
+            }
+            // The index entry goes first, so a crash never leaves an entry whose file is gone.
+            store.write(c -> {
+                BlobIndex.remove(c, sha);
+                return null;
+            });
+            deleteQuietly(pathOf(sha));
+            deleteQuietly(partialPathOf(sha));
+            return true;
+        }
     }
 
     private static void deleteQuietly(Path p) {

@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,27 +36,24 @@ final class CacheQuota {
     /** Why bytes enter the cache. */
     enum Purpose { WRITE, READ, PIN }
 
-    /** Deletes the files of an evicted blob. */
+    /** Removes an evicted blob's index entry and files, unless it became busy; true when removed. */
     interface Remover {
-        void removeFiles(String sha);
+        boolean removeIfIdle(BlobRow row);
     }
 
     private final Path dir;
     private final LocalStore store;
     private final CacheConfig config;
     private final EventBus events;
-    private final Predicate<String> busy;
     private final Remover remover;
     private long used; // guarded by this
     private boolean warned; // guarded by this
 
-    CacheQuota(Path dir, LocalStore store, CacheConfig config, EventBus events, Predicate<String> busy,
-               Remover remover) {
+    CacheQuota(Path dir, LocalStore store, CacheConfig config, EventBus events, Remover remover) {
         this.dir = dir;
         this.store = store;
         this.config = config;
         this.events = events;
-        this.busy = busy;
         this.remover = remover;
         long sum = 0;
         for (BlobRow r : store.read(BlobIndex::all)) {
@@ -160,10 +156,9 @@ final class CacheQuota {
             List<BlobRow> candidates = store.read(c -> BlobIndex.evictionCandidates(c, byCreation, 256));
             boolean progress = false;
             for (BlobRow r : candidates) {
-                if (busy.test(r.sha256())) {
+                if (!remove(r)) {
                     continue;
                 }
-                remove(r);
                 evicted.add(r.sha256());
                 progress = true;
                 if (used + bytes <= limit && freeDisk() - bytes >= config.minFreeDisk()) {
@@ -182,15 +177,14 @@ final class CacheQuota {
         return evicted;
     }
 
-    /** Removes one clean blob: its index entry first, so a crash never leaves an entry without a file. */
-    void remove(BlobRow r) {
-        store.write(c -> {
-            BlobIndex.remove(c, r.sha256());
-            return null;
-        });
-        remover.removeFiles(r.sha256());
+    /** Removes one clean blob unless it is in use; true when it left. */
+    boolean remove(BlobRow r) {
+        if (!remover.removeIfIdle(r)) {
+            return false;
+        }
         synchronized (this) {
             used = Math.max(0, used - bytesOf(r));
         }
+        return true;
     }
 }

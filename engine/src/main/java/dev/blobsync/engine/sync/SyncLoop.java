@@ -210,12 +210,16 @@ public final class SyncLoop implements AutoCloseable {
         }
         for (String f : p.changed()) {
             JsonNode v = p.fields().get(f);
-            if (v != null && v.isObject() && v.path("sha256").isTextual()
-                    && BlobIndex.upload(c, v.get("sha256").asText()).isPresent()) {
+            if (v != null && v.isObject() && (queued(c, v.path("sha256")) || queued(c, v.path("chunks")))) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** True when {@code key} names a blob (or chunk manifest) still waiting for its upload. */
+    static boolean queued(Connection c, JsonNode key) throws SQLException {
+        return key.isTextual() && BlobIndex.upload(c, key.asText()).isPresent();
     }
 
     private static Mutation toMutation(PendingRow p) {

@@ -21,6 +21,7 @@ public final class CountingBlobProvider implements BlobProvider {
     public final AtomicLong bytesWritten = new AtomicLong();
     public final AtomicLong reads = new AtomicLong();
     public final AtomicBoolean down = new AtomicBoolean();
+    public final AtomicBoolean uploadsFail = new AtomicBoolean();
 
     public CountingBlobProvider(BlobProvider inner) {
         this.inner = inner;
@@ -66,6 +67,9 @@ public final class CountingBlobProvider implements BlobProvider {
     @Override
     public String beginUpload(String key, long size) throws ProviderException {
         check();
+        if (uploadsFail.get()) {
+            throw new ProviderException("the test refuses uploads", false);
+        }
         return inner.beginUpload(key, size);
     }
 

@@ -50,11 +50,16 @@ public final class EngineFixture {
 
     /** Like {@link #config(String)}, with the body of the {@code offline} section given. */
     public Path config(String name, String pollInterval, String offlineSection) {
+        return config(name, pollInterval, offlineSection, "");
+    }
+
+    /** Like {@link #config(String)}, with more keys for the {@code cache} section (indented by two). */
+    public Path config(String name, String pollInterval, String offlineSection, String cacheKeys) {
         Path file = root.resolve(name + ".yaml");
         if (!Files.exists(file)) {
             String yaml = "data:\n  provider: sqlite\n  config:\n    hub: " + hub() + "\n"
                     + "blobs:\n  provider: filesystem\n  config:\n    hub: " + hub() + "\n"
-                    + "cache:\n  directory: " + root.resolve("cache-" + name) + "\n"
+                    + "cache:\n  directory: " + root.resolve("cache-" + name) + "\n" + cacheKeys
                     + "sync:\n  pollInterval: " + pollInterval + "\n"
                     + "offline:\n" + offlineSection
                     + PHOTOS_SCHEMA;
