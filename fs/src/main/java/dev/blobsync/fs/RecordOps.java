@@ -261,14 +261,9 @@ final class RecordOps {
         }
     }
 
+    /** The schema's defaults, computed now ({@code now} and {@code random} become values). */
     private static Map<String, Object> defaults(TableSchema schema) {
-        Map<String, Object> fields = new LinkedHashMap<>();
-        for (FieldSchema f : schema.fields()) {
-            if (f.type() != FieldType.BLOB && f.defaultValue() != null) {
-                fields.put(f.name(), f.defaultValue());
-            }
-        }
-        return fields;
+        return new LinkedHashMap<>(schema.defaults(java.time.Clock.systemUTC()));
     }
 
     /** The string field a file name goes into: the template's name field, else title or name, else the first string. */
