@@ -57,8 +57,15 @@ public final class TusTestServer implements AutoCloseable {
     private static final Pattern KEY = Pattern.compile("/([0-9a-f]{64})");
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d*)");
 
-    /** One PATCH as the server saw it: the offset the client named, the bytes read, the answer. */
-    public record Patch(String upload, long offset, long bytes, int status) {
+    /**
+     * One PATCH as the server saw it: the offset the client named, the bytes it announced
+     * ({@code Content-Length}, -1 when chunked), the bytes read, the answer.
+     */
+    public record Patch(String upload, long offset, long announced, long bytes, int status) {
+    }
+
+    /** An answer to a client asking for an upload's offset (HEAD) that was not 0. */
+    public record Resume(String upload, long offset) {
     }
 
     /** An upload that exists on the server and is not finished. */
@@ -74,10 +81,12 @@ public final class TusTestServer implements AutoCloseable {
     private final Map<String, AtomicInteger> completions = new ConcurrentHashMap<>();
     private final List<String> rejected = new CopyOnWriteArrayList<>();
     private final List<Patch> patches = new CopyOnWriteArrayList<>();
+    private final List<Resume> resumes = new CopyOnWriteArrayList<>();
     private final Set<String> created = ConcurrentHashMap.newKeySet();
     private final Object publishing = new Object();
     private final Object gate = new Object();
     private long holdAt = Long.MAX_VALUE; // guarded by gate
+    private int cuts; // guarded by gate
 
     private TusTestServer(Path dir) throws IOException {
         this.blobs = Files.createDirectories(dir.resolve("blobs"));
@@ -149,6 +158,14 @@ public final class TusTestServer implements AutoCloseable {
         return List.copyOf(patches);
     }
 
+    /**
+     * Every HEAD on an upload answered with a non-zero offset, in order: each is a point where a
+     * client resumed (or could have); one that restarts from zero would resend that many bytes.
+     */
+    public List<Resume> resumes() {
+        return List.copyOf(resumes);
+    }
+
     /** The keys the read side serves. */
     public Set<String> storedKeys() throws IOException {
         try (Stream<Path> s = Files.list(blobs)) {
@@ -207,6 +224,18 @@ public final class TusTestServer implements AutoCloseable {
         holdUploadsAt(Long.MAX_VALUE);
     }
 
+    /**
+     * Fails the reads held at the hold point, as when the server finds their connection gone
+     * (tus keeps the bytes read so far), and lifts the hold for later requests.
+     */
+    public void cutHeldUploads() {
+        synchronized (gate) {
+            cuts++;
+            holdAt = Long.MAX_VALUE;
+            gate.notifyAll();
+        }
+    }
+
     @Override
     public void close() throws Exception {
         releaseUploads();
@@ -216,6 +245,7 @@ public final class TusTestServer implements AutoCloseable {
     /** How many of {@code wanted} bytes may be read now; waits at the hold point. */
     private int allowed(int wanted) throws IOException {
         synchronized (gate) {
+            int cutsBefore = cuts;
             while (uploadBytes.get() >= holdAt) {
                 try {
                     gate.wait(100);
@@ -223,6 +253,9 @@ public final class TusTestServer implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     throw new IOException("interrupted while held", e);
                 }
+            }
+            if (cuts != cutsBefore) {
+                throw new IOException("the connection of this upload was cut while it was held");
             }
             return (int) Math.min(wanted, holdAt - uploadBytes.get());
         }
@@ -322,7 +355,12 @@ public final class TusTestServer implements AutoCloseable {
                     } catch (NumberFormatException ignored) {
                         // recorded as -1
                     }
-                    patches.add(new Patch(upload, offset, counted.bytesRead(), resp.getStatus()));
+                    patches.add(new Patch(upload, offset, req.getContentLengthLong(), counted.bytesRead(),
+                            resp.getStatus()));
+                }
+                String answered = resp.getHeader("Upload-Offset");
+                if ("HEAD".equals(method) && answered != null && !answered.equals("0")) {
+                    resumes.add(new Resume(upload, Long.parseLong(answered)));
                 }
                 if (upload != null && !"DELETE".equals(method) && !"OPTIONS".equals(method)) {
                     publishIfFinished(upload);
