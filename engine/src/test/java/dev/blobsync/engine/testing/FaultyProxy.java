@@ -440,7 +440,8 @@ public final class FaultyProxy implements AutoCloseable {
                     }
                     Plan plan = plans.poll(IDLE_MILLIS, TimeUnit.MILLISECONDS);
                     boolean bodyless = (plan != null && plan.method().equals("HEAD")) || status == 204 || status == 304;
-                    long length = bodyless ? 0 : head.chunked() ? -1 : head.contentLength() >= 0 ? head.contentLength() : -2;
+                    long length = bodyless ? 0 : head.chunked() ? -1
+                            : head.contentLength() >= 0 ? head.contentLength() : -2;
                     long budget = Long.MAX_VALUE;
                     if (plan != null && plan.cutAt() >= 0) {
                         long total = head.raw().length + (length >= 0 ? length : 64 << 10);

@@ -117,19 +117,20 @@ public final class TusBlobProvider implements BlobProvider {
             return InputStream.nullInputStream();
         }
         String what = "read blob " + key + " from byte " + offset;
+        long last = length < 0 || length > Long.MAX_VALUE - offset ? -1 : offset + length - 1;
         HttpRequest.Builder b = request(settings.blobUrl(key)).GET();
-        if (offset > 0 || length > 0) {
-            b.header("Range", "bytes=" + offset + "-" + (length < 0 ? "" : String.valueOf(offset + length - 1)));
+        if (offset > 0 || last >= 0) {
+            b.header("Range", "bytes=" + offset + "-" + (last < 0 ? "" : String.valueOf(last)));
         }
         HttpResponse<InputStream> r = send(b.build(), BodyHandlers.ofInputStream(), what);
         InputStream body = r.body();
         try {
             int s = r.statusCode();
             if (s == 200 && offset == 0) {
-                return length < 0 ? body : LimitedInputStream.atMost(body, length);
+                return last < 0 ? body : LimitedInputStream.atMost(body, length);
             }
             if (s == 206) {
-                checkRange(r, key, offset, length);
+                checkRange(r, key, offset, last);
                 return body;
             }
             closeQuietly(body);
@@ -154,19 +155,17 @@ public final class TusBlobProvider implements BlobProvider {
         }
     }
 
-    private void checkRange(HttpResponse<?> r, String key, long offset, long length) throws ProviderException {
+    /** Checks a 206's Content-Range: from {@code offset} to {@code wanted} (or the end when -1). */
+    private void checkRange(HttpResponse<?> r, String key, long offset, long wanted) throws ProviderException {
         String header = r.headers().firstValue("Content-Range").orElse("");
         Matcher m = CONTENT_RANGE.matcher(header);
         boolean ok = m.matches() && Long.parseLong(m.group(1)) == offset;
         if (ok) {
             long last = Long.parseLong(m.group(2));
-            if (length > 0) {
-                long end = offset + length - 1;
-                // The server may stop at the blob's end, never anywhere else.
-                ok = last == end || (last < end && !m.group(3).equals("*") && last == Long.parseLong(m.group(3)) - 1);
-            } else {
-                ok = m.group(3).equals("*") || last == Long.parseLong(m.group(3)) - 1;
-            }
+            boolean endsAtBlobEnd = !m.group(3).equals("*") && last == Long.parseLong(m.group(3)) - 1;
+            // The server may stop short of what was asked at the blob's end, never anywhere else.
+            ok = wanted >= 0 ? last == wanted || (last < wanted && endsAtBlobEnd)
+                    : m.group(3).equals("*") || endsAtBlobEnd;
         }
         if (!ok) {
             throw new ProviderException(describe() + " answered the read of blob " + key + " from byte " + offset
