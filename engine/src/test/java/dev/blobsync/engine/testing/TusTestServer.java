@@ -83,6 +83,7 @@ public final class TusTestServer implements AutoCloseable {
     private final List<Patch> patches = new CopyOnWriteArrayList<>();
     private final List<Resume> resumes = new CopyOnWriteArrayList<>();
     private final Set<String> created = ConcurrentHashMap.newKeySet();
+    private final Set<String> authorizations = ConcurrentHashMap.newKeySet();
     private final Object publishing = new Object();
     private final Object gate = new Object();
     private long holdAt = Long.MAX_VALUE; // guarded by gate
@@ -261,8 +262,17 @@ public final class TusTestServer implements AutoCloseable {
         }
     }
 
-    private void count(String method) {
+    /** The {@code Authorization} header values requests came with. */
+    public Set<String> authorizations() {
+        return Set.copyOf(authorizations);
+    }
+
+    private void count(HttpServletRequest req, String method) {
         requests.computeIfAbsent(method, m -> new AtomicInteger()).incrementAndGet();
+        String auth = req.getHeader("Authorization");
+        if (auth != null) {
+            authorizations.add(auth);
+        }
     }
 
     /** The upload's info once no request holds its lock; null when it does not exist. */
@@ -339,7 +349,7 @@ public final class TusTestServer implements AutoCloseable {
         protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
             String method = req.getHeader("X-HTTP-Method-Override") != null
                     ? req.getHeader("X-HTTP-Method-Override") : req.getMethod();
-            count(method);
+            count(req, method);
             CountingRequest counted = new CountingRequest(req, TusTestServer.this::allowed, uploadBytes);
             try {
                 tus.process(counted, resp);
@@ -373,7 +383,7 @@ public final class TusTestServer implements AutoCloseable {
     private final class BlobServlet extends HttpServlet {
         @Override
         protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-            count(req.getMethod());
+            count(req, req.getMethod());
             Matcher m = KEY.matcher(String.valueOf(req.getPathInfo()));
             if (!m.matches()) {
                 resp.sendError(404);

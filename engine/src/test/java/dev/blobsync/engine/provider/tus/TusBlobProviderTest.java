@@ -52,7 +52,7 @@ class TusBlobProviderTest extends BlobProviderContract {
     }
 
     @Test
-    void appendsAreSentInRequestsOfAtMostRequestPayloadSize() throws Exception {
+    void appendsAreSentInRequestsOfAtMostRequestPayloadSizeWithTheConfiguredHeaders() throws Exception {
         byte[] data = bytes(300_000, 20);
         String key = sha(data);
         try (TusBlobProvider p = TusBlobProvider.open(withPayload(64 << 10))) {
@@ -65,6 +65,7 @@ class TusBlobProviderTest extends BlobProviderContract {
                     .containsExactly(0L, 65_536L, 131_072L, 196_608L, 262_144L);
             assertThat(p.urlOf(key)).hasValue(server.readUrl().replace(TusSettings.KEY, key));
         }
+        assertThat(server.authorizations()).as("configured headers are sent").contains("Bearer test");
         assertThat(Files.readAllBytes(server.storedFile(key))).isEqualTo(data);
     }
 
