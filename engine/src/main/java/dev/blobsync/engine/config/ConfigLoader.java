@@ -45,8 +45,12 @@ public final class ConfigLoader {
     private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {
     };
 
-    /** How a provider option is checked when loading. */
-    private enum OptionKind { PATH, TEXT }
+    /**
+     * How a provider option is checked when loading: {@code URL} an absolute http(s) URL,
+     * {@code BLOB_URL} such a URL with {@code {sha256}} in it, {@code HEADERS} a map of HTTP
+     * header names to values.
+     */
+    private enum OptionKind { PATH, TEXT, URL, BLOB_URL, SIZE, DURATION, HEADERS }
 
     /**
      * A provider's {@code config} keys: every accepted key with its kind, the keys it requires,
@@ -64,7 +68,12 @@ public final class ConfigLoader {
             "blobs", Map.of(
                     "filesystem", new ProviderSpec(
                             ordered("hub", OptionKind.PATH, "directory", OptionKind.PATH),
-                            Set.of(), List.of("hub", "directory"))));
+                            Set.of(), List.of("hub", "directory")),
+                    "tus", new ProviderSpec(
+                            ordered("endpoint", OptionKind.URL, "readUrl", OptionKind.BLOB_URL,
+                                    "headers", OptionKind.HEADERS, "requestPayloadSize", OptionKind.SIZE,
+                                    "timeout", OptionKind.DURATION),
+                            Set.of("endpoint", "readUrl"), List.of())));
 
     private static final List<String> TOP_LEVEL =
             List.of("data", "blobs", "cache", "offline", "sync", "schema");
@@ -167,10 +176,14 @@ public final class ConfigLoader {
             }
         }
         spec.options().forEach((key, kind) -> {
-            if (kind == OptionKind.PATH) {
-                config.path(key);
-            } else {
-                config.string(key);
+            switch (kind) {
+                case PATH -> config.path(key);
+                case TEXT -> config.string(key);
+                case URL -> config.url(key);
+                case BLOB_URL -> config.urlTemplate(key, "{sha256}");
+                case SIZE -> config.size(key);
+                case DURATION -> config.duration(key);
+                case HEADERS -> config.httpHeaders(key);
             }
         });
     }
@@ -420,11 +433,12 @@ public final class ConfigLoader {
         return Arrays.stream(values).map(name).toList();
     }
 
-    private static Map<String, OptionKind> ordered(String k1, OptionKind v1, String k2,
-                                                   OptionKind v2) {
+    /** An ordered option map from key, kind, key, kind, … (the order of error messages). */
+    private static Map<String, OptionKind> ordered(Object... keysAndKinds) {
         Map<String, OptionKind> map = new LinkedHashMap<>();
-        map.put(k1, v1);
-        map.put(k2, v2);
+        for (int i = 0; i < keysAndKinds.length; i += 2) {
+            map.put((String) keysAndKinds[i], (OptionKind) keysAndKinds[i + 1]);
+        }
         return java.util.Collections.unmodifiableMap(map);
     }
 }

@@ -3,6 +3,8 @@ package dev.blobsync.engine.provider;
 import dev.blobsync.engine.config.ProviderConfig;
 import dev.blobsync.engine.provider.filesystem.FilesystemBlobProvider;
 import dev.blobsync.engine.provider.sqlite.SqliteHubDataProvider;
+import dev.blobsync.engine.provider.tus.TusBlobProvider;
+import dev.blobsync.engine.provider.tus.TusSettings;
 import dev.blobsync.engine.spi.BlobProvider;
 import dev.blobsync.engine.spi.DataProvider;
 import dev.blobsync.engine.spi.ProviderException;
@@ -26,6 +28,7 @@ public final class Providers {
         return switch (pc.provider()) {
             case "filesystem" -> FilesystemBlobProvider.open(
                     pc.path("directory").orElseGet(() -> pc.requirePath("hub").resolve("blobs")));
+            case "tus" -> TusBlobProvider.open(TusSettings.from(pc));
             default -> throw new IllegalStateException("no blob provider named " + pc.provider());
         };
     }
