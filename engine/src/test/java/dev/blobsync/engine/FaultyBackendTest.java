@@ -105,7 +105,12 @@ class FaultyBackendTest {
                     byte[] image = new byte[size];
                     random.nextBytes(image);
                     blobs.put(Hashing.sha256(new ByteArrayInputStream(image)), size);
-                    ids.add(engine.table("photos").insert(photo(tmp, "faulty-" + i++, image)).id());
+                    Record rec = engine.table("photos").insert(photo(tmp, "faulty-" + i++, image));
+                    ids.add(rec.id());
+                    if (rec.blob("image").chunks() != null) {
+                        // Blobs over a chunk travel with their chunk manifest, a blob of its own.
+                        blobs.put(rec.blob("image").chunks(), 13 + 32 * (int) ((size + MIB - 1) / MIB));
+                    }
                 }
                 FlushResult flushed = engine.offline().flush(Duration.ofSeconds(50), s -> { });
                 assertThat(flushed.left()).isEmpty();

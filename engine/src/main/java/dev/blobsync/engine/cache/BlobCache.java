@@ -138,6 +138,16 @@ public final class BlobCache implements AutoCloseable {
         }
     }
 
+    private volatile java.util.function.BooleanSupplier blobsOnline = () -> true;
+
+    /**
+     * Tells the cache whether the blob provider answers: an upload that used up its attempts
+     * while the provider is unreachable shows as queued (waiting for it), not as an error.
+     */
+    public void blobsOnline(java.util.function.BooleanSupplier online) {
+        this.blobsOnline = online;
+    }
+
     /** Tells the cache the effective priority of blobs it indexes from now on. */
     public void priorityHint(java.util.function.Function<String, String> hint) {
         this.priorityHint = hint;
@@ -554,7 +564,7 @@ public final class BlobCache implements AutoCloseable {
             if (uploading.contains(ref.sha256())) {
                 return BlobState.UPLOADING;
             }
-            return up.get().gaveUp() ? BlobState.ERROR : BlobState.QUEUED;
+            return up.get().gaveUp() && blobsOnline.getAsBoolean() ? BlobState.ERROR : BlobState.QUEUED;
         }
         if (Files.exists(pathOf(ref.sha256()))) {
             return BlobState.CACHED;
