@@ -6,6 +6,7 @@ import dev.blobsync.engine.SyncEngine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import dev.blobsync.engine.CacheStats;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -430,13 +431,16 @@ public final class BlobsyncFs extends FuseStubFS {
     @Override
     public int statfs(String path, Statvfs st) {
         return call("statfs", path, () -> {
+            // The cache quota is the drive's size: df shows how much the cache may still hold.
             FileStore store = Files.getFileStore(engine.scratchDirectory());
+            CacheStats cache = engine.cache().stats();
             long block = 4096;
+            long free = Math.min(cache.available(), store.getUsableSpace());
             st.f_bsize.set(block);
             st.f_frsize.set(block);
-            st.f_blocks.set(store.getTotalSpace() / block);
-            st.f_bfree.set(store.getUnallocatedSpace() / block);
-            st.f_bavail.set(store.getUsableSpace() / block);
+            st.f_blocks.set(cache.maxSize() / block);
+            st.f_bfree.set(free / block);
+            st.f_bavail.set(free / block);
             st.f_files.set(1_000_000);
             st.f_ffree.set(1_000_000);
             st.f_favail.set(1_000_000);
@@ -488,7 +492,9 @@ public final class BlobsyncFs extends FuseStubFS {
             return -Errnos.EOPNOTSUPP;
         }
         return call("setxattr", path, () -> {
-            ops.setXattr(path, name);
+            byte[] bytes = new byte[(int) Math.min(size, 4096)];
+            value.get(0, bytes, 0, bytes.length);
+            ops.setXattr(path, name, new String(bytes, StandardCharsets.UTF_8).trim());
             return 0;
         });
     }
@@ -499,7 +505,7 @@ public final class BlobsyncFs extends FuseStubFS {
             return name.startsWith("system.") ? -Errnos.EOPNOTSUPP : -Errnos.ENODATA;
         }
         return call("removexattr", path, () -> {
-            ops.setXattr(path, name);
+            ops.setXattr(path, name, null);
             return 0;
         });
     }

@@ -83,8 +83,8 @@ final class FsOps {
             return new Attributes(true, 0755, 0, started);
         } else if (node instanceof Node.RecordDir dir) {
             return new Attributes(true, 0755, 0, dir.record().updatedAt());
-        } else if (node instanceof Node.StatusFile) {
-            return new Attributes(false, 0444, statusBytes().length, Instant.now());
+        } else if (node instanceof Node.StatusFile f) {
+            return new Attributes(false, 0444, statusBytes(f.name()).length, Instant.now());
         } else if (node instanceof Node.Scratch scratch) {
             return ScratchFiles.attributes(scratch.file());
         }
@@ -130,10 +130,17 @@ final class FsOps {
             names.add(PathResolver.STATUS_DIR);
         } else if (node instanceof Node.StatusDir) {
             names.add(PathResolver.STATUS_FILE);
+            names.add(PathResolver.QUEUE_FILE);
         } else if (node instanceof Node.TableDir t) {
+            List<java.util.UUID> shown = new java.util.ArrayList<>();
             for (TableIndex.Entry e : t.table().entries()) {
                 names.add(e.display());
+                if (shown.size() < 64) {
+                    shown.add(e.record().id());
+                }
             }
+            // A listed folder is likely to be looked at: prefetch its blobs (bounded, in the background).
+            engine.cache().prefetchVisible(t.table().name(), shown);
             names.addAll(openFiles.importsInto(t.table().name()));
             listInto(resolver.tableScratchDir(t.table()), names);
         } else if (node instanceof Node.RecordDir dir) {
@@ -179,11 +186,11 @@ final class FsOps {
         Node node = resolver.resolve(path);
         boolean write = (flags & O_ACCMODE) != O_RDONLY;
         boolean trunc = (flags & O_TRUNC) != 0;
-        if (node instanceof Node.StatusFile) {
+        if (node instanceof Node.StatusFile f) {
             if (write) {
-                throw new FsException(Errnos.EACCES, "status.json is read-only");
+                throw new FsException(Errnos.EACCES, f.name() + " is read-only");
             }
-            return register(new Handle.Bytes(statusBytes()), true, false);
+            return register(new Handle.Bytes(statusBytes(f.name())), true, false);
         } else if (node instanceof Node.Scratch s) {
             return register(new Handle.Scratch(ScratchFiles.open(s.file(), write, trunc)), false, false);
         } else if (node instanceof Node.RecordDir || node instanceof Node.TableDir || node instanceof Node.Root
@@ -353,7 +360,7 @@ final class FsOps {
             return;
         }
         if (!exists(node)) {
-            throw node instanceof Node.StatusFile ? new FsException(Errnos.EACCES, "status.json is read-only")
+            throw node instanceof Node.StatusFile f ? new FsException(Errnos.EACCES, f.name() + " is read-only")
                     : FsException.notFound();
         }
         // No handle open: truncate and save at once, as a complete write.
@@ -454,18 +461,22 @@ final class FsOps {
         return xattrs.names(resolver.resolve(path), path);
     }
 
-    void setXattr(String path, String name) {
-        resolver.resolve(path);
+    /** Sets a user.blobsync attribute; only {@code priority} is writable. {@code value} null removes it. */
+    void setXattr(String path, String name, String value) {
+        Node node = resolver.resolve(path);
         if (name.equals(Xattrs.PRIORITY)) {
-            throw new FsException(Errnos.EOPNOTSUPP, "setting user.blobsync.priority is not supported yet;"
-                    + " every blob is cached with priority normal");
+            xattrs.setPriority(node, value);
+            return;
         } else if (name.startsWith(Xattrs.PREFIX)) {
             throw new FsException(Errnos.EPERM, name + " is read-only");
         }
         throw FsException.quiet(Errnos.EOPNOTSUPP);
     }
 
-    byte[] statusBytes() {
+    byte[] statusBytes(String name) {
+        if (name.equals(PathResolver.QUEUE_FILE)) {
+            return StatusReport.queue(engine.offline().stats(), engine.offline().pending());
+        }
         QueueStats queue;
         try {
             queue = engine.offline().stats();

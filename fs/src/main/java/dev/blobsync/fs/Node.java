@@ -16,8 +16,8 @@ sealed interface Node {
     record StatusDir() implements Node {
     }
 
-    /** {@code .blobsync/status.json}. */
-    record StatusFile() implements Node {
+    /** A read-only file in {@code .blobsync}: {@code status.json} or {@code queue.json}. */
+    record StatusFile(String name) implements Node {
     }
 
     record TableDir(TableIndex table) implements Node {

@@ -2,6 +2,8 @@ package dev.blobsync.fs;
 
 import dev.blobsync.engine.BlobReader;
 import dev.blobsync.engine.BlobRef;
+import dev.blobsync.engine.QueueStats;
+import dev.blobsync.engine.config.Sizes;
 import dev.blobsync.engine.SyncEngine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -118,8 +120,33 @@ final class OpenBlob extends ContentFile {
         }
     }
 
+    /** Bytes the upload queue had room for when last asked; -1 before the first write. */
+    private long room = -1;
+
+    /**
+     * Refuses a write that would grow the file past what {@code offline.maxQueueSize} still
+     * allows, before any byte is taken: the user sees ENOSPC at once, with the reason, instead of
+     * at close. The queue is asked at the first write and again only when the file outgrows it.
+     */
+    private void checkRoomLocked(long newSize) {
+        if (room >= 0 && newSize <= room) {
+            return;
+        }
+        QueueStats stats = engine.offline().stats();
+        room = stats.room();
+        if (newSize > room) {
+            // What was written so far is incomplete: it must not become a blob at close.
+            discarded = true;
+            throw new FsException(Errnos.ENOSPC, "the upload queue is full: " + Sizes.format(stats.queuedBytes())
+                    + " of " + Sizes.format(stats.maxQueueSize()) + " (offline.maxQueueSize) wait for upload, and "
+                    + fileName + " would need " + Sizes.format(newSize) + ". Wait until queued uploads finish"
+                    + " (blobsync flush), or raise offline.maxQueueSize.");
+        }
+    }
+
     @Override
     synchronized void write(ByteBuffer src, long position) throws IOException {
+        checkRoomLocked(Math.max(size, position + src.remaining()));
         materializeLocked();
         long pos = position;
         while (src.hasRemaining()) {
@@ -131,6 +158,9 @@ final class OpenBlob extends ContentFile {
 
     @Override
     synchronized void truncate(long newSize) throws IOException {
+        if (newSize > size) {
+            checkRoomLocked(newSize);
+        }
         if (newSize == 0 && staging == null) {
             base = null;
             size = 0;

@@ -16,6 +16,7 @@ import java.util.UUID;
 final class PathResolver {
     static final String STATUS_DIR = ".blobsync";
     static final String STATUS_FILE = "status.json";
+    static final String QUEUE_FILE = "queue.json";
     /** Folder, per table, of the scratch files that sit directly in the table folder. */
     static final String TABLE_SCRATCH = ".table";
 
@@ -38,8 +39,8 @@ final class PathResolver {
             if (parts.length == 1) {
                 return new Node.StatusDir();
             }
-            if (parts.length == 2 && parts[1].equals(STATUS_FILE)) {
-                return new Node.StatusFile();
+            if (parts.length == 2 && (parts[1].equals(STATUS_FILE) || parts[1].equals(QUEUE_FILE))) {
+                return new Node.StatusFile(parts[1]);
             }
             throw FsException.notFound();
         }

@@ -2,9 +2,11 @@ package dev.blobsync.fs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.blobsync.engine.PendingItem;
 import dev.blobsync.engine.QueueStats;
 import dev.blobsync.engine.RecordState;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -53,6 +55,14 @@ final class StatusReport {
         root.put("pending", pending);
         root.put("openFiles", openFiles);
         root.put("errors", errors);
+        return MetaJson.pretty(root);
+    }
+
+    /** Renders {@code .blobsync/queue.json}: the summary and every queued item, as {@code blobsync queue}. */
+    static byte[] queue(QueueStats stats, List<PendingItem> items) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.set("stats", MAPPER.valueToTree(stats));
+        root.set("items", MAPPER.valueToTree(items));
         return MetaJson.pretty(root);
     }
 

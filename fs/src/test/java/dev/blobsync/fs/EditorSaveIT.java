@@ -1,7 +1,6 @@
 package dev.blobsync.fs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.blobsync.engine.Record;
 import java.io.IOException;
@@ -72,7 +71,7 @@ class EditorSaveIT {
 
     @Test
     void realVimEditsMetaJsonWithBackupAndSwapFiles() throws IOException {
-        assumeThat(Sh.available("vim")).as("vim installed").isTrue();
+        Sh.require("vim");
         Path meta = folder.resolve("meta.json");
         Sh.Result vim = Sh.run(folder, "vim", "-u", "NONE", "-i", "NONE", "-N", "-es",
                 "-c", "set writebackup nobackup backupcopy=no", "-c", "%s/\"beach\"/\"sunset\"/", "-c", "wq", meta.toString());
@@ -100,7 +99,7 @@ class EditorSaveIT {
 
     @Test
     void rsyncIntoATableFolderImportsAndIntoARecordReplaces() throws IOException {
-        assumeThat(Sh.available("rsync")).as("rsync installed").isTrue();
+        Sh.require("rsync");
         Path src = mount.root().resolve("harbour.jpg");
         byte[] bytes = RecordLifecycleIT.randomBytes(70_000, 10);
         Files.write(src, bytes);

@@ -17,6 +17,21 @@ public final class Sh {
     private Sh() {
     }
 
+    /**
+     * Makes a test that drives {@code program} fail on CI (CI=true) when it is missing, and skip
+     * elsewhere; .ci/run installs every program the tests use.
+     */
+    public static void require(String program) {
+        if (available(program)) {
+            return;
+        }
+        String why = program + " is not installed (.ci/run installs it with apt-get)";
+        if ("true".equals(System.getenv("CI"))) {
+            org.junit.jupiter.api.Assertions.fail(why);
+        }
+        org.junit.jupiter.api.Assumptions.abort(why);
+    }
+
     public static boolean available(String program) {
         try {
             return run(Path.of("/"), "sh", "-c", "command -v " + program).exit() == 0;

@@ -14,6 +14,17 @@ import java.nio.file.Path;
 public final class TestHub {
     private final Path root;
     private final Path hub;
+    private String cacheKeys = "";
+    private String offlineKeys = "";
+
+    /**
+     * Adds keys to the {@code cache} and {@code offline} sections of configs written from now on,
+     * as flow-style pairs, e.g. {@code "maxSize: 2MB, minFreeDisk: 0"}.
+     */
+    public void tune(String cacheKeys, String offlineKeys) {
+        this.cacheKeys = cacheKeys;
+        this.offlineKeys = offlineKeys;
+    }
 
     public TestHub(Path root) throws IOException {
         this.root = root;
@@ -27,7 +38,7 @@ public final class TestHub {
     /** Writes the config of a device with its own cache folder {@code cache-<device>}. */
     public Path config(String device) throws IOException {
         Path file = root.resolve("config-" + device + ".yaml");
-        Files.writeString(file, yaml(hub, root.resolve("cache-" + device)));
+        Files.writeString(file, yaml(hub, root.resolve("cache-" + device), cacheKeys, offlineKeys));
         return file;
     }
 
@@ -42,9 +53,15 @@ public final class TestHub {
     }
 
     public static String yaml(Path hub, Path cache) {
+        return yaml(hub, cache, "", "");
+    }
+
+    static String yaml(Path hub, Path cache, String cacheKeys, String offlineKeys) {
         return "data:  { provider: sqlite, config: { hub: " + hub + " } }\n"
                 + "blobs: { provider: filesystem, config: { hub: " + hub + " } }\n"
-                + "cache: { directory: " + cache + " }\n"
+                + "cache: { directory: " + cache + (cacheKeys.isEmpty() ? "" : ", " + cacheKeys) + " }\n"
+                + "offline: { uploadDelay: 100ms, retryStrategy: { initialDelay: 100ms, maxDelay: 500ms }"
+                + (offlineKeys.isEmpty() ? "" : ", " + offlineKeys) + " }\n"
                 + "sync:  { pollInterval: 200ms }\n"
                 + "schema:\n"
                 + "  photos:\n"

@@ -1,7 +1,6 @@
 package dev.blobsync.fs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,7 +22,7 @@ class XattrAndStatusIT {
 
     @BeforeEach
     void aDraftWithAnImage() throws IOException {
-        assumeThat(Sh.available("getfattr")).as("attr package installed").isTrue();
+        Sh.require("getfattr");
         Path photos = mount.mnt().resolve("photos");
         Files.write(photos.resolve("pier.jpg"), new byte[] {1, 2, 3});
         folder = photos.resolve(RecordLifecycleIT.names(photos).get(0));
@@ -60,12 +59,26 @@ class XattrAndStatusIT {
     }
 
     @Test
-    void writingPriorityIsRefusedWithAReasonAndAclsAreNotSupported() throws IOException {
+    void priorityIsWritableOtherAttributesAreReadOnlyAndAclsAreNotSupported() throws IOException {
         Path image = folder.resolve("image.jpg");
         Sh.Result set = Sh.run(mount.root(), "setfattr", "-n", "user.blobsync.priority", "-v", "high", image.toString());
-        assertThat(set.exit()).isNotZero();
-        assertThat(set.err()).contains("Operation not supported");
-        assertThat(getfattr(image, "user.blobsync.error").out()).contains("priority");
+        assertThat(set.exit()).as(set.err()).isZero();
+        assertThat(getfattr(image, "user.blobsync.priority").out()).isEqualTo("high");
+        assertThat(getfattr(folder, "user.blobsync.priority").out()).as("a blob's own priority stays its own")
+                .isEqualTo("normal");
+        Sh.Result removed = Sh.run(mount.root(), "setfattr", "-x", "user.blobsync.priority", image.toString());
+        assertThat(removed.exit()).as(removed.err()).isZero();
+        assertThat(getfattr(image, "user.blobsync.priority").out()).isEqualTo("normal");
+
+        Sh.Result bad = Sh.run(mount.root(), "setfattr", "-n", "user.blobsync.priority", "-v", "soon", image.toString());
+        assertThat(bad.exit()).isNotZero();
+        assertThat(bad.err()).contains("Invalid argument");
+        assertThat(getfattr(image, "user.blobsync.error").out()).contains("high, normal or low");
+
+        Sh.Result readOnly = Sh.run(mount.root(), "setfattr", "-n", "user.blobsync.state", "-v", "cached",
+                image.toString());
+        assertThat(readOnly.exit()).isNotZero();
+        assertThat(readOnly.err()).contains("Operation not permitted");
 
         Sh.Result acl = Sh.run(mount.root(), "setfattr", "-n", "system.posix_acl_access", "-v", "0sAgAAAA==", image.toString());
         assertThat(acl.exit()).isNotZero();

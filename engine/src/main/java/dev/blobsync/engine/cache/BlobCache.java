@@ -3,7 +3,6 @@ package dev.blobsync.engine.cache;
 import dev.blobsync.engine.BlobReader;
 import dev.blobsync.engine.BlobRef;
 import dev.blobsync.engine.BlobState;
-import dev.blobsync.engine.NotFoundException;
 import dev.blobsync.engine.OfflineException;
 import dev.blobsync.engine.QuotaExceededException;
 import dev.blobsync.engine.StorageException;
@@ -529,7 +528,9 @@ public final class BlobCache implements AutoCloseable {
             if (e.retryable()) {
                 throw offline(ref, e.getMessage(), e);
             }
-            throw new NotFoundException(describe(ref) + " cannot be fetched: " + e.getMessage(), e);
+            String message = describe(ref) + " cannot be fetched: " + e.getMessage();
+            errors.put(ref.sha256(), message);
+            throw new StorageException(message, e);
         } catch (IOException e) {
             throw offline(ref, e.getMessage(), e);
         } finally {
