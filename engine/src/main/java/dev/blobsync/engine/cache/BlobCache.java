@@ -114,14 +114,20 @@ public final class BlobCache implements AutoCloseable {
         this.quota = new CacheQuota(directory, store, config, events, this::removeIfIdle);
     }
 
-    /** Removes left-overs of a crash: partial downloads and index entries whose file is gone. */
+    /**
+     * Removes left-overs of a crash: partial downloads, staging files of writes that were never
+     * acknowledged (a close that returned 0 has moved its file into the cache), and index entries
+     * whose file is gone.
+     */
     private void cleanUp() {
-        try (Stream<Path> s = Files.list(downloads)) {
-            for (Path p : s.toList()) {
-                Files.deleteIfExists(p);
+        for (Path dir : List.of(downloads, staging)) {
+            try (Stream<Path> s = Files.list(dir)) {
+                for (Path p : s.toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                LOG.warn("Cannot clean {}: {}", dir, e.toString());
             }
-        } catch (IOException e) {
-            LOG.warn("Cannot clean {}: {}", downloads, e.toString());
         }
         for (BlobRow r : store.read(BlobIndex::all)) {
             Path p = r.complete() ? pathOf(r.sha256()) : partialPathOf(r.sha256());
