@@ -29,16 +29,16 @@ lstime() { drop; local s e; s=$(date +%s.%N); ls -l "$1" > /dev/null; e=$(date +
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 waitmount() { for _ in $(seq 1 300); do grep -q " $1 " /proc/mounts && return 0; sleep 0.1; done; echo "mount $1 failed" >&2; exit 1; }
 
-java -jar "$jar" init --hub "$work/hub" --cache "$work/cache" "$work/bs.yaml" >/dev/null
+java -Dfile.encoding=UTF-8 -jar "$jar" init --hub "$work/hub" --cache "$work/cache" "$work/bs.yaml" >/dev/null
 sed -i 's/^  directory: .*/&\n  maxSize: 4GB\n  minFreeDisk: 1GB/' "$work/bs.yaml"
 mkdir -p "$work/mnt-bs" "$work/mnt-rc" "$work/local" "$work/rc-cache"
-java -jar "$jar" mount --config "$work/bs.yaml" "$work/mnt-bs" > "$work/bs.log" 2>&1 & pids+=($!)
+java -Dfile.encoding=UTF-8 -jar "$jar" mount --config "$work/bs.yaml" "$work/mnt-bs" > "$work/bs.log" 2>&1 & pids+=($!)
 waitmount "$work/mnt-bs"
 
 head -c $((1 << 30)) /dev/urandom > "$work/local/big.jpg"
 cp "$work/local/big.jpg" "$work/mnt-bs/photos/"
 bsfile=$(ls -d "$work"/mnt-bs/photos/*/image.jpg | head -1)
-java -jar "$jar" flush --config "$work/bs.yaml" >/dev/null 2>&1
+java -Dfile.encoding=UTF-8 -jar "$jar" flush --config "$work/bs.yaml" >/dev/null 2>&1
 
 rclone mount "$work/local" "$work/mnt-rc" --vfs-cache-mode full --cache-dir "$work/rc-cache" \
   --config /dev/null > "$work/rc.log" 2>&1 & pids+=($!)
@@ -57,8 +57,8 @@ bs_t=$(printf '%s\n' "${bs[@]}" | median); lo_t=$(printf '%s\n' "${lo[@]}" | med
 
 # ls -l: 10,000 records in a second table through the API, 10,000 files for rclone.
 fusermount -u "$work/mnt-bs"; sleep 1
-java -cp "$jar:$classes" dev.blobsync.stress.Populate "$work/bs.yaml" photos 10000 1024 2>>"$work/populate.log"
-java -jar "$jar" mount --config "$work/bs.yaml" "$work/mnt-bs" >> "$work/bs.log" 2>&1 & pids+=($!)
+java -Dfile.encoding=UTF-8 -cp "$jar:$classes" dev.blobsync.stress.Populate "$work/bs.yaml" photos 10000 1024 2>>"$work/populate.log"
+java -Dfile.encoding=UTF-8 -jar "$jar" mount --config "$work/bs.yaml" "$work/mnt-bs" >> "$work/bs.log" 2>&1 & pids+=($!)
 waitmount "$work/mnt-bs"
 mkdir -p "$work/local/many"
 for i in $(seq 1 10000); do head -c 1024 /dev/urandom > "$work/local/many/f$i.jpg"; done

@@ -48,6 +48,12 @@ final class DefaultCacheControl implements CacheControl, ChangeListener, AutoClo
     private final Map<String, CompletableFuture<Void>> queued = new ConcurrentHashMap<>();
     private final AtomicLong seq = new AtomicLong();
     private final ExecutorService prefetcher;
+    private final ExecutorService visible = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+            new java.util.concurrent.ArrayBlockingQueue<>(1), r -> {
+                Thread t = new Thread(r, "blobsync-visible");
+                t.setDaemon(true);
+                return t;
+            }, new ThreadPoolExecutor.DiscardPolicy());
     private volatile boolean anyScopes;
 
     DefaultCacheControl(DefaultSyncEngine engine, LocalStore store, BlobCache cache, CacheConfig config) {
@@ -206,16 +212,21 @@ final class DefaultCacheControl implements CacheControl, ChangeListener, AutoClo
             return;
         }
         Table t = engine.table(table);
-        for (UUID id : recordIds) {
-            if (queued.size() >= MAX_VISIBLE_QUEUED) {
-                return;
-            }
-            t.get(id).ifPresent(r -> blobsOf(r).forEach(ref -> {
-                if (cache.fractionCached(ref) < 1.0) {
-                    enqueue(ref, 2);
+        List<UUID> first = List.copyOf(recordIds.subList(0, Math.min(recordIds.size(), MAX_VISIBLE_QUEUED)));
+        // Looked at off the caller's thread (a directory listing), and dropped when a batch is
+        // still being looked at: listing a folder never waits for prefetch.
+        visible.execute(() -> {
+            for (UUID id : first) {
+                if (queued.size() >= MAX_VISIBLE_QUEUED || underPressure()) {
+                    return;
                 }
-            }));
-        }
+                t.get(id).ifPresent(r -> blobsOf(r).forEach(ref -> {
+                    if (cache.fractionCached(ref) < 1.0) {
+                        enqueue(ref, 2);
+                    }
+                }));
+            }
+        });
     }
 
     private boolean underPressure() {
@@ -319,6 +330,7 @@ final class DefaultCacheControl implements CacheControl, ChangeListener, AutoClo
 
     @Override
     public void close() {
+        visible.shutdownNow();
         prefetcher.shutdownNow();
     }
 }

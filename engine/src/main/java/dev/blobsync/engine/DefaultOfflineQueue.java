@@ -48,7 +48,7 @@ final class DefaultOfflineQueue implements OfflineQueue {
             }
             for (UploadRow u : BlobIndex.uploads(c)) {
                 long sent = uploader.sentBytes(u.sha256());
-                String state = sent >= 0 ? "uploading" : u.gaveUp() ? "error" : "queued";
+                String state = sent >= 0 ? "uploading" : u.gaveUp() && uploader.online() ? "error" : "queued";
                 double progress = u.size() == 0 ? 0 : Math.max(0, sent) / (double) u.size();
                 out.add(new PendingItem("upload", u.sha256(), null, names.get(u.sha256()), u.size(), progress, state,
                         u.lastError(), u.attempts()));
@@ -69,7 +69,7 @@ final class DefaultOfflineQueue implements OfflineQueue {
     public java.util.Optional<PendingItem> upload(String sha256) {
         return store.read(c -> BlobIndex.upload(c, sha256)).map(u -> {
             long sent = uploader.sentBytes(u.sha256());
-            String state = sent >= 0 ? "uploading" : u.gaveUp() ? "error" : "queued";
+            String state = sent >= 0 ? "uploading" : u.gaveUp() && uploader.online() ? "error" : "queued";
             double progress = u.size() == 0 ? 0 : Math.max(0, sent) / (double) u.size();
             return new PendingItem("upload", u.sha256(), null, null, u.size(), progress, state, u.lastError(),
                     u.attempts());

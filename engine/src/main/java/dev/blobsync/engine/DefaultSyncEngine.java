@@ -77,6 +77,7 @@ final class DefaultSyncEngine implements SyncEngine {
         this.uploader = new Uploader(store, blobs, cache, config.offline(), events, sync::trigger);
         this.urls = BlobUrls.system(blobs::presignGet);
         this.offline = new DefaultOfflineQueue(store, uploader, sync, config.offline().maxQueueSize());
+        cache.blobsOnline(uploader::online);
         for (TableSchema ts : config.schema().tables().values()) {
             tables.put(ts.name(), new DefaultTable(this, ts, store, Clock.systemUTC()));
         }
@@ -97,6 +98,7 @@ final class DefaultSyncEngine implements SyncEngine {
         FileChannel lockChannel = null;
         LocalStore store = null;
         DataProvider data = null;
+        BlobProvider blobs = null;
         try {
             Files.createDirectories(dir.resolve("scratch"));
             lockChannel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -112,13 +114,16 @@ final class DefaultSyncEngine implements SyncEngine {
             }
             store = LocalStore.open(dir.resolve("local.db"));
             data = Providers.data(config.data());
-            BlobProvider blobs = wrap.apply(Providers.blobs(config.blobs()));
+            blobs = wrap.apply(Providers.blobs(config.blobs()));
             DefaultSyncEngine engine = new DefaultSyncEngine(config, lockChannel, lock, store, data, blobs);
             engine.sync.start();
             engine.uploader.start();
             engine.cacheControl.start();
             return engine;
         } catch (IOException | ProviderException | RuntimeException e) {
+            if (blobs != null) {
+                blobs.close();
+            }
             if (data != null) {
                 data.close();
             }
@@ -128,6 +133,9 @@ final class DefaultSyncEngine implements SyncEngine {
             closeQuietly(lockChannel);
             if (e instanceof EngineException ee) {
                 throw ee;
+            }
+            if (e instanceof dev.blobsync.engine.config.ConfigException ce) {
+                throw ce;
             }
             throw new StorageException("Cannot start blobsync with " + config.source() + ": " + e.getMessage(), e);
         }

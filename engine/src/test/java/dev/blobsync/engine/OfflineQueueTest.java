@@ -106,8 +106,10 @@ class OfflineQueueTest {
                 ids.add(a.table("photos").insert(photo("offline-" + i, bytes(20_000, i))).id());
             }
             assertThat(eventually(WAIT, () -> !a.offline().stats().blobsOnline())).isTrue();
-            assertThat(a.offline().pending()).filteredOn(p -> p.type().equals("upload")).hasSize(5)
-                    .allSatisfy(p -> assertThat(p.state()).isEqualTo("queued"));
+            // In-flight attempts finish failing; then every upload waits, queued, for the store.
+            assertThat(eventually(WAIT, () -> a.offline().pending().stream().filter(p -> p.type().equals("upload"))
+                    .allMatch(p -> p.state().equals("queued")))).isTrue();
+            assertThat(a.offline().pending()).filteredOn(p -> p.type().equals("upload")).hasSize(5);
             QueueStats s = a.offline().stats();
             assertThat(s.uploads()).isEqualTo(5);
             assertThat(s.changes()).isEqualTo(5);

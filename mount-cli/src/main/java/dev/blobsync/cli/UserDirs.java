@@ -11,7 +11,9 @@ import java.util.Map;
 record UserDirs(Path config, Path data) {
 
     static UserDirs fromEnvironment() {
-        return from(System.getenv(), Path.of(System.getProperty("user.home")));
+        // $HOME first: Java's user.home comes from the password database and ignores it.
+        String home = System.getenv("HOME");
+        return from(System.getenv(), Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home")));
     }
 
     static UserDirs from(Map<String, String> env, Path home) {

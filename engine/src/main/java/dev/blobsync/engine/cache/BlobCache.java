@@ -3,7 +3,6 @@ package dev.blobsync.engine.cache;
 import dev.blobsync.engine.BlobReader;
 import dev.blobsync.engine.BlobRef;
 import dev.blobsync.engine.BlobState;
-import dev.blobsync.engine.NotFoundException;
 import dev.blobsync.engine.OfflineException;
 import dev.blobsync.engine.QuotaExceededException;
 import dev.blobsync.engine.StorageException;
@@ -115,14 +114,20 @@ public final class BlobCache implements AutoCloseable {
         this.quota = new CacheQuota(directory, store, config, events, this::removeIfIdle);
     }
 
-    /** Removes left-overs of a crash: partial downloads and index entries whose file is gone. */
+    /**
+     * Removes left-overs of a crash: partial downloads, staging files of writes that were never
+     * acknowledged (a close that returned 0 has moved its file into the cache), and index entries
+     * whose file is gone.
+     */
     private void cleanUp() {
-        try (Stream<Path> s = Files.list(downloads)) {
-            for (Path p : s.toList()) {
-                Files.deleteIfExists(p);
+        for (Path dir : List.of(downloads, staging)) {
+            try (Stream<Path> s = Files.list(dir)) {
+                for (Path p : s.toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                LOG.warn("Cannot clean {}: {}", dir, e.toString());
             }
-        } catch (IOException e) {
-            LOG.warn("Cannot clean {}: {}", downloads, e.toString());
         }
         for (BlobRow r : store.read(BlobIndex::all)) {
             Path p = r.complete() ? pathOf(r.sha256()) : partialPathOf(r.sha256());
@@ -136,6 +141,16 @@ public final class BlobCache implements AutoCloseable {
                         r.sha256(), p);
             }
         }
+    }
+
+    private volatile java.util.function.BooleanSupplier blobsOnline = () -> true;
+
+    /**
+     * Tells the cache whether the blob provider answers: an upload that used up its attempts
+     * while the provider is unreachable shows as queued (waiting for it), not as an error.
+     */
+    public void blobsOnline(java.util.function.BooleanSupplier online) {
+        this.blobsOnline = online;
     }
 
     /** Tells the cache the effective priority of blobs it indexes from now on. */
@@ -519,7 +534,9 @@ public final class BlobCache implements AutoCloseable {
             if (e.retryable()) {
                 throw offline(ref, e.getMessage(), e);
             }
-            throw new NotFoundException(describe(ref) + " cannot be fetched: " + e.getMessage(), e);
+            String message = describe(ref) + " cannot be fetched: " + e.getMessage();
+            errors.put(ref.sha256(), message);
+            throw new StorageException(message, e);
         } catch (IOException e) {
             throw offline(ref, e.getMessage(), e);
         } finally {
@@ -554,7 +571,7 @@ public final class BlobCache implements AutoCloseable {
             if (uploading.contains(ref.sha256())) {
                 return BlobState.UPLOADING;
             }
-            return up.get().gaveUp() ? BlobState.ERROR : BlobState.QUEUED;
+            return up.get().gaveUp() && blobsOnline.getAsBoolean() ? BlobState.ERROR : BlobState.QUEUED;
         }
         if (Files.exists(pathOf(ref.sha256()))) {
             return BlobState.CACHED;

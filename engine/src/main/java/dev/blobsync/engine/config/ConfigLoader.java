@@ -45,8 +45,12 @@ public final class ConfigLoader {
     private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {
     };
 
-    /** How a provider option is checked when loading. */
-    private enum OptionKind { PATH, TEXT, BOOL, COUNT, SIZE, DURATION }
+    /**
+     * How a provider option is checked when loading: {@code URL} an absolute http(s) URL,
+     * {@code BLOB_URL} such a URL with {@code {sha256}} in it, {@code HEADERS} a map of HTTP
+     * header names to values.
+     */
+    private enum OptionKind { PATH, TEXT, URL, BLOB_URL, BOOL, COUNT, SIZE, DURATION, HEADERS }
 
     /**
      * A provider's {@code config} keys: every accepted key with its kind, the keys it requires,
@@ -65,17 +69,22 @@ public final class ConfigLoader {
                     "filesystem", new ProviderSpec(
                             ordered("hub", OptionKind.PATH, "directory", OptionKind.PATH),
                             Set.of(), List.of("hub", "directory")),
+                    "tus", new ProviderSpec(
+                            ordered("endpoint", OptionKind.URL, "readUrl", OptionKind.BLOB_URL,
+                                    "headers", OptionKind.HEADERS, "requestPayloadSize", OptionKind.SIZE,
+                                    "timeout", OptionKind.DURATION),
+                            Set.of("endpoint", "readUrl"), List.of()),
                     // Which keys each preset needs is checked when the provider opens.
                     "s3", new ProviderSpec(ordered(
                             "preset", OptionKind.TEXT, "bucket", OptionKind.TEXT,
-                            "prefix", OptionKind.TEXT, "endpoint", OptionKind.TEXT,
+                            "prefix", OptionKind.TEXT, "endpoint", OptionKind.URL,
                             "region", OptionKind.TEXT, "pathStyle", OptionKind.BOOL,
                             "accessKeyId", OptionKind.TEXT, "secretAccessKey", OptionKind.TEXT,
                             "sessionToken", OptionKind.TEXT, "accountId", OptionKind.TEXT,
                             "projectRef", OptionKind.TEXT, "multipartThreshold", OptionKind.SIZE,
                             "partSize", OptionKind.SIZE, "partConcurrency", OptionKind.COUNT,
                             "checksum", OptionKind.TEXT, "urlExpiry", OptionKind.DURATION,
-                            "presignEndpoint", OptionKind.TEXT, "presignToken", OptionKind.TEXT),
+                            "presignEndpoint", OptionKind.URL, "presignToken", OptionKind.TEXT),
                             Set.of(), List.of())));
 
     private static final List<String> TOP_LEVEL =
@@ -182,10 +191,13 @@ public final class ConfigLoader {
             switch (kind) {
                 case PATH -> config.path(key);
                 case TEXT -> config.string(key);
+                case URL -> config.url(key);
+                case BLOB_URL -> config.urlTemplate(key, "{sha256}");
                 case BOOL -> config.bool(key);
                 case COUNT -> config.count(key);
                 case SIZE -> config.size(key);
                 case DURATION -> config.duration(key);
+                case HEADERS -> config.httpHeaders(key);
             }
         });
     }
@@ -435,7 +447,7 @@ public final class ConfigLoader {
         return Arrays.stream(values).map(name).toList();
     }
 
-    /** Keys and kinds in pairs ({@code "hub", OptionKind.PATH, …}), in order. */
+    /** An ordered option map from key, kind, key, kind, … (the order of error messages). */
     private static Map<String, OptionKind> ordered(Object... keysAndKinds) {
         Map<String, OptionKind> map = new LinkedHashMap<>();
         for (int i = 0; i < keysAndKinds.length; i += 2) {

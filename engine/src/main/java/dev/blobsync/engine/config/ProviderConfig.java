@@ -1,5 +1,7 @@
 package dev.blobsync.engine.config;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -10,6 +12,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -25,6 +29,10 @@ import java.util.stream.Collectors;
  */
 public record ProviderConfig(String provider, Map<String, Object> options, String keyPath,
                              Path source) {
+    /** Headers the HTTP client sets itself; a configuration cannot override them. */
+    public static final Set<String> CLIENT_HEADERS =
+            Set.of("connection", "content-length", "expect", "host", "upgrade", "transfer-encoding");
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
     public ProviderConfig {
         Objects.requireNonNull(provider, "provider");
@@ -88,7 +96,47 @@ public record ProviderConfig(String provider, Map<String, Object> options, Strin
                 + value + ", which is not a whole number.");
     }
 
-    /** The size option {@code key} in bytes ({@code 8MiB}, {@code 500MB} or a number), if set. */
+    /**
+     * The URL option {@code key}, if set: an absolute {@code http} or {@code https} URL;
+     * {@link ConfigException} otherwise.
+     */
+    public Optional<URI> url(String key) {
+        return string(key).map(text -> httpUrl(key, text, text));
+    }
+
+    /**
+     * The URL template option {@code key}, if set: text holding {@code placeholder} that is an
+     * absolute {@code http} or {@code https} URL once the placeholder is filled in.
+     */
+    public Optional<String> urlTemplate(String key, String placeholder) {
+        return string(key).map(text -> {
+            if (!text.contains(placeholder)) {
+                throw new ConfigException(source, optionPath(key), "'" + optionPath(key) + "' is '" + text
+                        + "', which does not contain " + placeholder + ". Write where a blob is served, like "
+                        + "https://files.example.com/blobs/" + placeholder + ".");
+            }
+            httpUrl(key, text.replace(placeholder, "0".repeat(64)), text);
+            return text;
+        });
+    }
+
+    private URI httpUrl(String key, String url, String shown) {
+        String why;
+        try {
+            URI uri = new URI(url);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
+                return uri;
+            }
+            why = "it is not an absolute http or https URL";
+        } catch (URISyntaxException e) {
+            why = "it is not a URL (" + e.getReason() + " at index " + e.getIndex() + ")";
+        }
+        throw new ConfigException(source, optionPath(key), "'" + optionPath(key) + "' is '" + shown + "', but "
+                + why + ". Write it like https://host:port/path/.");
+    }
+
+    /** The byte size option {@code key} (a byte count, or text like {@code 8MiB}), if set. */
     public OptionalLong size(String key) {
         Object value = options.get(key);
         if (value == null) {
@@ -97,32 +145,80 @@ public record ProviderConfig(String provider, Map<String, Object> options, Strin
         if ((value instanceof Integer || value instanceof Long) && ((Number) value).longValue() >= 0) {
             return OptionalLong.of(((Number) value).longValue());
         }
-        try {
-            if (value instanceof String text) {
-                return OptionalLong.of(Sizes.parse(text));
+        if (value instanceof String s) {
+            try {
+                return OptionalLong.of(Sizes.parse(s));
+            } catch (IllegalArgumentException notASize) {
+                // reported below, in the words every size error uses
             }
-        } catch (IllegalArgumentException notASize) {
-            // reported below, in the words every size error uses
         }
-        throw new ConfigException(source, optionPath(key), "'" + optionPath(key) + "' is "
-                + value + ", which is not a size. Use bytes or a number with a unit: 500MB, 8MiB.");
+        throw new ConfigException(source, optionPath(key), "'" + optionPath(key) + "' is " + value
+                + ", which is not a size. Use bytes or a number with a unit: 500MB, 2GiB.");
     }
 
-    /** The duration option {@code key} ({@code 15m}, {@code 1h}, {@code PT2S}), if set. */
+    /** The duration option {@code key} (text like {@code 30s}), if set. */
     public Optional<Duration> duration(String key) {
         Object value = options.get(key);
         if (value == null) {
             return Optional.empty();
         }
-        try {
-            if (value instanceof String text) {
-                return Optional.of(Durations.parse(text));
+        if (value instanceof String s) {
+            try {
+                return Optional.of(Durations.parse(s));
+            } catch (IllegalArgumentException notADuration) {
+                // reported below
             }
-        } catch (IllegalArgumentException notADuration) {
-            // reported below
         }
-        throw new ConfigException(source, optionPath(key), "'" + optionPath(key) + "' is "
-                + value + ", which is not a duration. Use a number with a unit: 500ms, 2s, 5m, 1h, 1d.");
+        throw new ConfigException(source, optionPath(key), "'" + optionPath(key) + "' is " + value
+                + ", which is not a duration. Use a number with a unit: 500ms, 2s, 5m.");
+    }
+
+    /**
+     * The map of text to text at option {@code key} (like HTTP headers), empty when not set;
+     * {@link ConfigException} naming the entry when a value is not text.
+     */
+    public Map<String, String> textMap(String key) {
+        Object value = options.get(key);
+        if (value == null) {
+            return Map.of();
+        }
+        if (!(value instanceof Map<?, ?> map)) {
+            throw new ConfigException(source, optionPath(key), "'" + optionPath(key) + "' is " + value
+                    + ", which is not a map. Write it like {Authorization: 'Bearer abc'}.");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        map.forEach((k, v) -> {
+            String entry = optionPath(key) + "." + k;
+            if (!(v instanceof String s)) {
+                throw new ConfigException(source, entry, "'" + entry + "' is " + (v == null ? "empty" : v)
+                        + ", which is not text. Put it in quotes.");
+            }
+            out.put(String.valueOf(k), s);
+        });
+        return Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * The HTTP headers at option {@code key}, empty when not set: names must be HTTP tokens and
+     * not headers the HTTP client sets itself ({@link #CLIENT_HEADERS}), values single lines.
+     */
+    public Map<String, String> httpHeaders(String key) {
+        Map<String, String> headers = textMap(key);
+        headers.forEach((name, value) -> {
+            String entry = optionPath(key) + "." + name;
+            if (!HEADER_NAME.matcher(name).matches()) {
+                throw new ConfigException(source, entry, "'" + entry + "' is not a valid HTTP header name.");
+            }
+            if (CLIENT_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                throw new ConfigException(source, entry, "'" + entry + "' cannot be set: the HTTP client sets "
+                        + String.join(", ", CLIENT_HEADERS) + " itself.");
+            }
+            if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
+                throw new ConfigException(source, entry, "'" + entry + "' spans several lines; a header value "
+                        + "is one line.");
+            }
+        });
+        return headers;
     }
 
     /** The key path of option {@code key}, like {@code data.config.hub}. */

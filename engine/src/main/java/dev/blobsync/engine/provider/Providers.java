@@ -4,6 +4,8 @@ import dev.blobsync.engine.config.ProviderConfig;
 import dev.blobsync.engine.provider.filesystem.FilesystemBlobProvider;
 import dev.blobsync.engine.provider.s3.S3BlobProvider;
 import dev.blobsync.engine.provider.sqlite.SqliteHubDataProvider;
+import dev.blobsync.engine.provider.tus.TusBlobProvider;
+import dev.blobsync.engine.provider.tus.TusSettings;
 import dev.blobsync.engine.spi.BlobProvider;
 import dev.blobsync.engine.spi.DataProvider;
 import dev.blobsync.engine.spi.ProviderException;
@@ -28,6 +30,7 @@ public final class Providers {
             case "filesystem" -> FilesystemBlobProvider.open(
                     pc.path("directory").orElseGet(() -> pc.requirePath("hub").resolve("blobs")));
             case "s3" -> S3BlobProvider.open(pc);
+            case "tus" -> TusBlobProvider.open(TusSettings.from(pc));
             default -> throw new IllegalStateException("no blob provider named " + pc.provider());
         };
     }

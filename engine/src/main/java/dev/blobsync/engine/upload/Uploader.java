@@ -69,6 +69,8 @@ public final class Uploader implements AutoCloseable {
     private final ExecutorService workers;
     private final Map<String, AtomicLong> inFlight = new ConcurrentHashMap<>();
     private final AtomicInteger probeFailures = new AtomicInteger();
+    /** Retryable failures since the last success; the provider counts as offline from 3 on. */
+    private final AtomicInteger failuresInARow = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private boolean woken; // guarded by lock
@@ -243,12 +245,14 @@ public final class Uploader implements AutoCloseable {
                 BlobIndex.removeUpload(c, sha);
                 return null;
             });
+            failuresInARow.set(0);
             setOnline(true, null);
             events.publish(new UploadProgress(sha, 1.0, row.size(), row.size()));
             events.publish(new UploadComplete(sha, provider.urlOf(sha).orElse(null)));
             onUploaded.run();
         } catch (ProviderException e) {
-            if (e.retryable()) {
+            // One failed request is not an outage (a flaky network fails some); several in a row are.
+            if (e.retryable() && failuresInARow.incrementAndGet() >= 3) {
                 setOnline(false, e.getMessage());
             }
             fail(row, e.getMessage());
@@ -297,7 +301,21 @@ public final class Uploader implements AutoCloseable {
         if (offset < row.size()) {
             throw new ProviderException("stopped before the upload finished", true);
         }
-        provider.complete(sha, token);
+        try {
+            provider.complete(sha, token);
+        } catch (ProviderException e) {
+            if (!e.retryable()) {
+                // The provider refused the finished session: start a fresh one next time rather
+                // than asking it to complete the same refused bytes forever.
+                String refused = token;
+                provider.abort(sha, refused);
+                store.write(c -> {
+                    BlobIndex.setUploadToken(c, sha, null);
+                    return null;
+                });
+            }
+            throw e;
+        }
     }
 
     private void fail(UploadRow row, String error) {

@@ -236,7 +236,7 @@ class ConfigLoaderTest {
     void unknownProviderListsTheAcceptedProviders() throws IOException {
         failsAt("data: {provider: sqlite, config: {hub: x}}\nblobs: {provider: dropbox}\n" + SCHEMA,
                 "blobs.provider")
-                .hasMessageEndingWith(": 'blobs.provider' is 'dropbox'. Accepted: filesystem, s3.");
+                .hasMessageEndingWith(": 'blobs.provider' is 'dropbox'. Accepted: filesystem, s3, tus.");
     }
 
     @Test

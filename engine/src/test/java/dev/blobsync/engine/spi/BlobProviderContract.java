@@ -221,4 +221,64 @@ public abstract class BlobProviderContract {
         }
         assertThat(got).isEqualTo(data);
     }
+
+    @Test
+    void appendAtAnOffsetTheProviderIsNotAtFailsRetryablyAndChangesNothing() throws Exception {
+        int unit = resumeUnit();
+        byte[] data = bytes(unit * 5 / 2, 8);
+        String key = sha(data);
+        String token = provider.beginUpload(key, data.length);
+        provider.append(key, token, 0, new ByteArrayInputStream(data, 0, unit), unit);
+        int wrong = unit / 2;
+        assertThatThrownBy(() -> provider.append(key, token, wrong,
+                new ByteArrayInputStream(data, wrong, data.length - wrong), data.length - wrong))
+                .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.retryable()).isTrue());
+        assertThat(provider.uploadedBytes(key, token)).isEqualTo(unit);
+        provider.append(key, token, unit, new ByteArrayInputStream(data, unit, data.length - unit),
+                data.length - unit);
+        provider.complete(key, token);
+        try (InputStream in = provider.read(key, 0, -1)) {
+            assertThat(in.readAllBytes()).isEqualTo(data);
+        }
+    }
+
+    @Test
+    void emptyBlobUploadsAndReadsBack() throws Exception {
+        byte[] empty = new byte[0];
+        upload(empty);
+        assertThat(provider.size(sha(empty))).hasValue(0);
+        try (InputStream in = provider.read(sha(empty), 0, -1)) {
+            assertThat(in.readAllBytes()).isEmpty();
+        }
+    }
+
+    @Test
+    void readingAtTheEndGivesNoBytes() throws Exception {
+        byte[] data = bytes(5000, 9);
+        upload(data);
+        try (InputStream in = provider.read(sha(data), 5000, -1)) {
+            assertThat(in.readAllBytes()).isEmpty();
+        }
+        try (InputStream in = provider.read(sha(data), 4990, 100)) {
+            assertThat(in.readAllBytes()).isEqualTo(Arrays.copyOfRange(data, 4990, 5000));
+        }
+    }
+
+    @Test
+    void readingAMissingBlobFailsAndRetryingCannotHelp() throws Exception {
+        String key = sha(bytes(10, 10));
+        assertThatThrownBy(() -> provider.read(key, 0, -1).close())
+                .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.retryable()).isFalse());
+    }
+
+    @Test
+    void completingTwiceIsHarmless() throws Exception {
+        byte[] data = bytes(3000, 11);
+        String key = sha(data);
+        String token = provider.beginUpload(key, data.length);
+        provider.append(key, token, 0, new ByteArrayInputStream(data), data.length);
+        provider.complete(key, token);
+        provider.complete(key, token);
+        assertThat(provider.size(key)).hasValue(data.length);
+    }
 }

@@ -101,6 +101,10 @@ public final class FilesystemBlobProvider implements BlobProvider {
             InputStream in = Channels.newInputStream(ch);
             return length < 0 ? in : new BoundedInputStream(in, length);
         } catch (NoSuchFileException e) {
+            if (!Files.isDirectory(root)) {
+                // The whole folder is gone (an unmounted drive): unreachable, not missing.
+                throw unreachable("read blob " + key, e);
+            }
             throw new ProviderException("Blob " + key + " is not in " + describe(), false, e);
         } catch (IOException e) {
             throw unreachable("read blob " + key, e);

@@ -5,9 +5,11 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * A download that survives a broken connection: when a read fails, or the body ends before
- * the requested range does, it asks for the rest with a new ranged GET from where it stopped,
- * a few times with a short pause. Blobs are immutable, so the continuation is the same bytes.
+ * A download that survives a broken connection: when a read fails it asks for the rest with a
+ * new ranged GET from where it stopped, a few times with a short pause. Blobs are immutable,
+ * so the continuation is the same bytes. A body that ends before its announced length must
+ * fail (the stores' streams throw then); a clean end is the end, also when it comes before
+ * the requested range's end, because the blob is shorter.
  */
 final class ResumingInputStream extends InputStream {
 
@@ -56,11 +58,8 @@ final class ResumingInputStream extends InputStream {
                     position += n;
                     return n;
                 }
-                if (n < 0 && end < 0) {
-                    return -1;
-                }
                 if (n < 0) {
-                    throw new IOException("the response ended at byte " + position + " of " + end);
+                    return -1;
                 }
             } catch (IOException e) {
                 if (retriesLeft-- <= 0) {

@@ -343,10 +343,11 @@ final class SdkObjectStore implements ObjectStore {
             this.response = response;
             GetObjectResponse r = response.response();
             Matcher range = r.contentRange() == null ? null : CONTENT_RANGE.matcher(r.contentRange());
-            if (r.contentLength() != null) {
-                remaining = r.contentLength();
-            } else if (range != null && range.matches()) {
+            // Content-Range names the bytes this answer is about; trust it over Content-Length.
+            if (range != null && range.matches()) {
                 remaining = Long.parseLong(range.group(2)) - Long.parseLong(range.group(1)) + 1;
+            } else if (r.contentLength() != null) {
+                remaining = r.contentLength();
             } else {
                 remaining = Long.MAX_VALUE;
             }

@@ -1,0 +1,58 @@
+package dev.blobsync.fs;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How {@link BlobsyncFs} mounts.
+ *
+ * <p>The kernel caches attributes and names for the given timeouts, so remote changes show up
+ * at most that late; keep them short (the defaults are one second).
+ *
+ * @param singleThreaded run libfuse's single-threaded loop ({@code -s}) instead of the default
+ *                       multithreaded one
+ * @param attrTimeout    how long the kernel may cache a file's attributes
+ * @param entryTimeout   how long the kernel may cache a name lookup
+ * @param debug          let libfuse print every request ({@code -d})
+ */
+public record FsOptions(boolean singleThreaded, Duration attrTimeout, Duration entryTimeout, boolean debug) {
+
+    public FsOptions {
+        Objects.requireNonNull(attrTimeout, "attrTimeout");
+        Objects.requireNonNull(entryTimeout, "entryTimeout");
+        if (attrTimeout.isNegative() || entryTimeout.isNegative()) {
+            throw new IllegalArgumentException("timeouts must not be negative: attr " + attrTimeout
+                    + ", entry " + entryTimeout);
+        }
+    }
+
+    /** Multithreaded, one-second timeouts, no debug output. */
+    public static FsOptions defaults() {
+        return new FsOptions(false, Duration.ofSeconds(1), Duration.ofSeconds(1), false);
+    }
+
+    /**
+     * The libfuse arguments: big_writes always (128 KiB writes instead of 4 KiB), our own
+     * fsname/subtype, the timeouts, no negative caching (a name created remotely shows at once),
+     * and auto_unmount so a killed process leaves no dead mount behind.
+     */
+    String[] fuseArgs() {
+        List<String> args = new ArrayList<>();
+        args.add("-o");
+        args.add("big_writes,fsname=blobsync,subtype=blobsync"
+                + ",attr_timeout=" + seconds(attrTimeout)
+                + ",entry_timeout=" + seconds(entryTimeout)
+                + ",negative_timeout=0,auto_unmount");
+        if (singleThreaded) {
+            args.add("-s");
+        }
+        return args.toArray(String[]::new);
+    }
+
+    private static String seconds(Duration d) {
+        return BigDecimal.valueOf(d.toNanos(), 9).stripTrailingZeros().toPlainString();
+    }
+}

@@ -1,0 +1,124 @@
+package dev.blobsync.fs;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.function.Supplier;
+
+/**
+ * meta.json open for writing: the edited bytes live in memory until flush, where the whole
+ * document is parsed and applied. A failed apply drops the edit, so the file reads back the
+ * record as it still is.
+ */
+final class OpenMeta extends ContentFile {
+    private final Supplier<byte[]> current;
+
+    // guarded by this
+    private byte[] buf;
+    private int length;
+    private boolean loaded;
+    private boolean dirty;
+
+    /** @param current renders the record's meta.json as it is now */
+    OpenMeta(Key key, Supplier<byte[]> current) {
+        super(key);
+        this.current = current;
+    }
+
+    private void loadLocked() {
+        if (!loaded) {
+            byte[] now = current.get();
+            buf = Arrays.copyOf(now, Math.max(now.length, 4096));
+            length = now.length;
+            loaded = true;
+        }
+    }
+
+    private void ensureCapacityLocked(long needed) {
+        if (needed > Integer.MAX_VALUE - 16) {
+            throw new FsException(Errnos.EINVAL, "meta.json cannot be that large");
+        }
+        if (needed > buf.length) {
+            buf = Arrays.copyOf(buf, (int) Math.max(needed, Math.min(Integer.MAX_VALUE - 16, 2L * buf.length)));
+        }
+    }
+
+    @Override
+    synchronized int read(ByteBuffer dst, long position) {
+        loadLocked();
+        if (position >= length) {
+            return 0;
+        }
+        int n = (int) Math.min(dst.remaining(), length - position);
+        dst.put(buf, (int) position, n);
+        return n;
+    }
+
+    @Override
+    synchronized void write(ByteBuffer src, long position) {
+        loadLocked();
+        int n = src.remaining();
+        ensureCapacityLocked(position + n);
+        if (position > length) {
+            Arrays.fill(buf, length, (int) position, (byte) 0);
+        }
+        src.get(buf, (int) position, n);
+        length = (int) Math.max(length, position + n);
+        dirty = true;
+    }
+
+    @Override
+    synchronized void truncate(long size) {
+        if (size == 0) {
+            buf = new byte[4096];
+            length = 0;
+            loaded = true;
+        } else {
+            loadLocked();
+            ensureCapacityLocked(size);
+            if (size > length) {
+                Arrays.fill(buf, length, (int) size, (byte) 0);
+            }
+            length = (int) size;
+        }
+        dirty = true;
+    }
+
+    @Override
+    synchronized long size() {
+        loadLocked();
+        return length;
+    }
+
+    @Override
+    synchronized boolean dirty() {
+        return dirty;
+    }
+
+    /** The edited document; call with the monitor held, as part of a commit. */
+    byte[] bufferLocked() {
+        loadLocked();
+        return buf;
+    }
+
+    int lengthLocked() {
+        return length;
+    }
+
+    /** After a commit, successful or not: the next read renders the record as it is then. */
+    void resetLocked() {
+        buf = null;
+        length = 0;
+        loaded = false;
+        dirty = false;
+    }
+
+    /** Marks the buffer as new content, for a file created empty. */
+    synchronized void markCreated() {
+        truncate(0);
+    }
+
+    @Override
+    synchronized void close() {
+        buf = null;
+    }
+}

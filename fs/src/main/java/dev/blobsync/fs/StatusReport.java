@@ -1,0 +1,72 @@
+package dev.blobsync.fs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.blobsync.engine.PendingItem;
+import dev.blobsync.engine.QueueStats;
+import dev.blobsync.engine.RecordState;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Renders {@code .blobsync/status.json}: records by state per table, and what is pending
+ * (record changes and uploads, from the engine's offline queue when it can tell).
+ */
+final class StatusReport {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private StatusReport() {
+    }
+
+    static byte[] render(Collection<TableIndex> tables, QueueStats queue, int openFiles, int errors) {
+        ObjectNode root = MAPPER.createObjectNode();
+        ObjectNode totals = root.putObject("records");
+        ObjectNode perTable = root.putObject("tables");
+        for (RecordState s : RecordState.values()) {
+            totals.put(label(s), 0);
+        }
+        long pending = 0;
+        for (TableIndex table : tables) {
+            ObjectNode counts = perTable.putObject(table.name());
+            for (RecordState s : RecordState.values()) {
+                counts.put(label(s), 0);
+            }
+            for (TableIndex.Entry e : table.entries()) {
+                String state = label(e.record().state());
+                counts.put(state, counts.get(state).asLong() + 1);
+                totals.put(state, totals.get(state).asLong() + 1);
+                if (e.record().state() == RecordState.QUEUED || e.record().state() == RecordState.ERROR) {
+                    pending++;
+                }
+            }
+        }
+        if (queue != null) {
+            ObjectNode q = root.putObject("queue");
+            q.put("changes", queue.changes());
+            q.put("uploads", queue.uploads());
+            q.put("uploadBytes", queue.uploadBytes());
+            q.put("sentBytes", queue.sentBytes());
+            q.put("errors", queue.errors());
+            q.put("dataOnline", queue.dataOnline());
+            q.put("blobsOnline", queue.blobsOnline());
+            pending = Math.max(pending, (long) queue.changes() + queue.uploads());
+        }
+        root.put("pending", pending);
+        root.put("openFiles", openFiles);
+        root.put("errors", errors);
+        return MetaJson.pretty(root);
+    }
+
+    /** Renders {@code .blobsync/queue.json}: the summary and every queued item, as {@code blobsync queue}. */
+    static byte[] queue(QueueStats stats, List<PendingItem> items) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.set("stats", MAPPER.valueToTree(stats));
+        root.set("items", MAPPER.valueToTree(items));
+        return MetaJson.pretty(root);
+    }
+
+    private static String label(RecordState s) {
+        return s.name().toLowerCase(Locale.ROOT);
+    }
+}
