@@ -13,8 +13,9 @@ import java.util.Optional;
 
 /**
  * The {@code user.blobsync.*} attributes: {@code state}, {@code progress}, {@code error},
- * {@code hash}, {@code id} and {@code priority} (the effective one: the blob's, else its
- * record's, else its table's).
+ * {@code hash}, {@code id}, {@code priority} (the effective one: the blob's, else its
+ * record's, else its table's) and {@code url} (a blob's {@link SyncEngine#blobUrl}: a
+ * {@code file:} URL while cached, else a presigned URL from the blob provider).
  */
 final class Xattrs {
     static final String PREFIX = "user.blobsync.";
@@ -24,6 +25,7 @@ final class Xattrs {
     static final String ID = PREFIX + "id";
     static final String PRIORITY = PREFIX + "priority";
     static final String PROGRESS = PREFIX + "progress";
+    static final String URL = PREFIX + "url";
 
     private final SyncEngine engine;
     private final ErrorNotes notes;
@@ -40,6 +42,9 @@ final class Xattrs {
             if (value(node, path, name) != null) {
                 names.add(name);
             }
+        }
+        if (node instanceof Node.Blob b && b.ref() != null) {
+            names.add(URL); // not signed just to be listed
         }
         return names;
     }
@@ -86,6 +91,9 @@ final class Xattrs {
                 return record != null && !(node instanceof Node.Scratch) ? record.error() : null;
             case HASH:
                 return node instanceof Node.Blob b && b.ref() != null ? b.ref().sha256() : null;
+            case URL:
+                return node instanceof Node.Blob b && b.ref() != null
+                        ? engine.blobUrl(b.ref()).map(java.net.URI::toString).orElse(null) : null;
             case ID:
                 return record != null && !(node instanceof Node.Scratch) ? record.id().toString() : null;
             case PRIORITY:

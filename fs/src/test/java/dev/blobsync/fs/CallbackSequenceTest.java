@@ -201,7 +201,14 @@ class CallbackSequenceTest {
         assertThat(fs.listxattr(image, value, 128)).isEqualTo(listLength);
         value.get(0, names, 0, listLength);
         assertThat(new String(names, StandardCharsets.UTF_8).split("\0"))
-                .contains("user.blobsync.state", "user.blobsync.hash", "user.blobsync.id", "user.blobsync.priority");
+                .contains("user.blobsync.state", "user.blobsync.hash", "user.blobsync.id", "user.blobsync.priority",
+                        "user.blobsync.url");
+        Pointer urlValue = Memory.allocateDirect(RT, 4096);
+        int urlLength = fs.getxattr(image, "user.blobsync.url", urlValue, 4096);
+        assertThat(urlLength).isPositive();
+        byte[] url = new byte[urlLength];
+        urlValue.get(0, url, 0, urlLength);
+        assertThat(new String(url, StandardCharsets.UTF_8)).as("cached here: a file: URL").startsWith("file:/");
     }
 
     @Test
