@@ -348,26 +348,22 @@ public final class S3BlobProvider implements BlobProvider {
         return settings.describe();
     }
 
-    /** Lets the parts in flight land (a clean stop loses no part), then closes the client. */
+    /**
+     * Lets the parts in flight land for up to 10 seconds (a clean stop loses no part; a later
+     * resume asks the server anyway), then closes the client.
+     */
     @Override
     public void close() {
-        for (Object session : sessions.values()) {
-            if (session instanceof MultipartSession mp) {
-                try {
-                    mp.awaitParts();
-                } catch (ProviderException e) {
-                    LOG.debug("A part in flight failed while closing: {}", e.getMessage());
-                }
-            }
-        }
         sessions.clear();
         parts.shutdown();
         try {
             if (!parts.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.info("Parts still uploading after 10 s were stopped; the upload resumes from the server's parts");
                 parts.shutdownNow();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            parts.shutdownNow();
         }
         store.close();
     }
