@@ -11,8 +11,9 @@ import java.util.Optional;
  * {@code endpoint}, {@code region} or {@code pathStyle} always wins.
  *
  * <p>Every preset sends Content-MD5 but none of the SDK's newer trailing checksums
- * ({@code aws-chunked} with {@code x-amz-checksum-crc32}): R2 rejected them for a while, GCS's
- * XML API and S3Proxy do not know them, and Supabase's S3 protocol is young.
+ * ({@code aws-chunked} with {@code x-amz-checksum-crc32}), and signs each body whole rather
+ * than as an {@code aws-chunked} stream: R2 rejected the trailers for a while, GCS's XML API and
+ * S3Proxy do not know them, and Supabase's S3 protocol is young.
  */
 enum S3Preset {
     /** AWS S3: the SDK finds the endpoint from the region; virtual-hosted addressing. */

@@ -48,7 +48,8 @@ import software.amazon.awssdk.services.s3.presigner.model.PresignedGetObjectRequ
  *
  * <p>Retries: the SDK's standard strategy retries 5xx, throttling and I/O errors with backoff
  * (5 attempts); a download that breaks mid-stream is continued by {@link ResumingInputStream}.
- * Checksums: only what {@link S3BlobProvider} sets (Content-MD5), see {@link S3Preset}.
+ * Checksums: only what {@link S3BlobProvider} sets (Content-MD5), see {@link S3Preset}; the
+ * payload is signed whole, never as an {@code aws-chunked} stream.
  */
 final class SdkObjectStore implements ObjectStore {
     private static final String OCTETS = "application/octet-stream";
@@ -66,6 +67,9 @@ final class SdkObjectStore implements ObjectStore {
                 .region(Region.of(settings.region()))
                 .credentialsProvider(credentials)
                 .forcePathStyle(settings.pathStyle())
+                // Bodies are in memory: sign them whole (x-amz-content-sha256 of the body), not as
+                // aws-chunked streams, which GCS's XML API and some S3 servers do not understand.
+                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .httpClientBuilder(Apache5HttpClient.builder()

@@ -38,6 +38,9 @@ final class CountingBlobStore extends ForwardingBlobStore {
         final List<String> contentMd5s = new CopyOnWriteArrayList<>();
         /** Part uploads that arrived while held by {@link #holdPartsAbove}. */
         final AtomicInteger held = new AtomicInteger();
+        /** Part requests begun and ended (stored or failed) at the server. */
+        final AtomicInteger partRequests = new AtomicInteger();
+        final AtomicInteger partRequestsEnded = new AtomicInteger();
 
         void reset() {
             parts.clear();
@@ -46,6 +49,8 @@ final class CountingBlobStore extends ForwardingBlobStore {
             gets.set(0);
             contentMd5s.clear();
             held.set(0);
+            partRequests.set(0);
+            partRequestsEnded.set(0);
         }
     }
 
@@ -125,6 +130,16 @@ final class CountingBlobStore extends ForwardingBlobStore {
 
     @Override
     public MultipartPart uploadMultipartPart(MultipartUpload mpu, int partNumber, Payload payload) {
+        String bucket = mpu.containerName();
+        counts(bucket).partRequests.incrementAndGet();
+        try {
+            return countedPart(mpu, partNumber, payload);
+        } finally {
+            counts(bucket).partRequestsEnded.incrementAndGet();
+        }
+    }
+
+    private MultipartPart countedPart(MultipartUpload mpu, int partNumber, Payload payload) {
         String bucket = mpu.containerName();
         Integer hold = holdPartsAbove.get(bucket);
         CountDownLatch latch = releaseParts.get(bucket);

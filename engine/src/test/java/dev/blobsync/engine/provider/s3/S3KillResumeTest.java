@@ -20,6 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A client process is killed (SIGKILL) in the middle of a multipart upload; a new engine on the
  * same cache folder sends only the parts the server does not hold, as counted at the server.
+ * Part 4 is in flight when the client dies: whether it lands depends on how much of it the
+ * kernel had sent, so the test takes what the server holds then and checks that exactly the
+ * rest follows.
  */
 class S3KillResumeTest {
     private static final int PART = 5 << 20;
@@ -61,17 +64,20 @@ class S3KillResumeTest {
             child.waitFor();
         }
         server.store().releaseParts(bucket);
-        Thread.sleep(200); // the held request notices its client is gone
+        assertThat(eventually(Duration.ofSeconds(30),
+                () -> counts.partRequestsEnded.get() == counts.partRequests.get())).isTrue();
         List<Integer> beforeRestart = List.copyOf(counts.parts);
         counts.reset();
 
         try (SyncEngine engine = SyncEngine.open(ConfigLoader.load(config))) {
             assertThat(engine.flush(Duration.ofSeconds(60))).isTrue();
         }
-        assertThat(beforeRestart).containsExactlyInAnyOrder(1, 2, 3);
-        assertThat(counts.parts).as("parts sent after the restart, counted at the server")
-                .containsExactlyInAnyOrder(4, 5, 6, 7, 8);
-        assertThat(counts.partBytes.get()).isEqualTo(data.length - 3L * PART);
+        assertThat(beforeRestart).doesNotHaveDuplicates().contains(1, 2, 3).isSubsetOf(1, 2, 3, 4);
+        int held = beforeRestart.size();
+        List<Integer> missing = java.util.stream.IntStream.rangeClosed(held + 1, PARTS).boxed().toList();
+        assertThat(counts.parts).as("parts sent after the restart, counted at the server (held before: %s)",
+                beforeRestart).containsExactlyInAnyOrderElementsOf(missing);
+        assertThat(counts.partBytes.get()).isEqualTo(data.length - (long) held * PART);
         try (S3BlobProvider p = server.provider(bucket, Map.of()); InputStream in = p.read(sha, 0, -1)) {
             assertThat(Hashing.sha256(in)).isEqualTo(sha);
         }
