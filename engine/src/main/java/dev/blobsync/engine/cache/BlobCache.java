@@ -181,8 +181,9 @@ public final class BlobCache implements AutoCloseable {
         try {
             ChunkManifest.Hashes h = ChunkManifest.hash(file);
             String what = name != null ? name : file.getFileName().toString();
-            String chunks = h.manifest() == null ? null : putBytes(h.manifest().toBytes(), ChunkManifest.TYPE, what);
+            // Refused before anything is stored: a full queue leaves no half-written blob behind.
             checkQueueRoom(h.sha256(), h.size(), what);
+            String chunks = h.manifest() == null ? null : putBytes(h.manifest().toBytes(), ChunkManifest.TYPE, what);
             Path target = pathOf(h.sha256());
             boolean added = !Files.exists(target);
             if (added) {
