@@ -98,13 +98,15 @@ class LiveViewIT {
         CountDownLatch released = new CountDownLatch(1);
         AtomicInteger deliveries = new AtomicInteger();
         AtomicReference<QueryResult> latest = new AtomicReference<>();
-        Subscription progress = engine.on(UploadProgress.class, e -> await(released));
-        Subscription complete = engine.on(UploadComplete.class, e -> await(released));
         Subscription query = engine.table("photos").where("familyId", FAMILY).subscribe(r -> {
             deliveries.incrementAndGet();
             latest.set(r);
             await(released);
         });
+        // From its first delivery on, the listener holds the events thread: every event and delivery waits.
+        assertThat(within(Duration.ofSeconds(5), () -> deliveries.get() == 1)).isTrue();
+        Subscription progress = engine.on(UploadProgress.class, e -> await(released));
+        Subscription complete = engine.on(UploadComplete.class, e -> await(released));
         try {
             Map<UUID, byte[]> last = new HashMap<>();
             assertTimeoutPreemptively(Duration.ofSeconds(90), () -> {
