@@ -19,13 +19,20 @@ public final class ManualTime extends Clock implements Scheduler {
     private record Entry(Instant at, long order, Runnable task, boolean[] cancelled) {
     }
 
+    private final Instant start;
     private final PriorityQueue<Entry> tasks = new PriorityQueue<>(
             Comparator.comparing(Entry::at).thenComparingLong(Entry::order));
     private Instant now;
     private long order;
 
     public ManualTime(Instant start) {
+        this.start = start;
         this.now = start;
+    }
+
+    /** Nanoseconds since the start, moving with {@link #instant()}: a Caffeine {@code Ticker} is {@code time::nanoTime}. */
+    public synchronized long nanoTime() {
+        return java.time.Duration.between(start, now).toNanos();
     }
 
     @Override
