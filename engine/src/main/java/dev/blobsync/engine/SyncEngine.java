@@ -61,6 +61,9 @@ public interface SyncEngine extends AutoCloseable {
         return Optional.empty();
     }
 
+    /** Where the blob stands on this device (cached, remote, queued for upload, …). */
+    BlobState blobState(BlobRef ref);
+
     /**
      * Like {@link #blobUrl(BlobRef)}, with when the URL stops working, so that a holder can ask
      * again in time (see {@link BlobUrl#refreshAt}); live queries use it to re-deliver before a
@@ -71,9 +74,6 @@ public interface SyncEngine extends AutoCloseable {
     default Optional<BlobUrl> blobUrlWithExpiry(BlobRef ref) {
         return blobUrl(ref).map(BlobUrl::lasting);
     }
-
-    /** Where the blob stands on this device (cached, remote, queued for upload, …). */
-    BlobState blobState(BlobRef ref);
 
     /** Listens to record changes, local and remote. Listeners run on an engine thread. */
     void addListener(ChangeListener listener);
