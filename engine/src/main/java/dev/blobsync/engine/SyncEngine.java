@@ -4,8 +4,10 @@ import dev.blobsync.engine.config.EngineConfig;
 import dev.blobsync.engine.event.EngineEvent;
 import dev.blobsync.engine.schema.Schema;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -46,8 +48,32 @@ public interface SyncEngine extends AutoCloseable {
      */
     BlobReader openBlob(BlobRef ref);
 
+    /**
+     * A URL that reads the blob's bytes: a local {@code file:} URL while the whole blob is in
+     * this device's cache, else one from the blob provider (for S3 a presigned GET URL, reused
+     * while enough of its lifetime is left and signed anew before it expires). Empty when the
+     * blob is not cached and the provider hands out no URLs (and from engines that do not
+     * implement it, such as test doubles). Does not fetch the blob.
+     *
+     * @throws OfflineException when the provider must be asked (presign endpoint) and cannot be
+     */
+    default Optional<URI> blobUrl(BlobRef ref) {
+        return Optional.empty();
+    }
+
     /** Where the blob stands on this device (cached, remote, queued for upload, …). */
     BlobState blobState(BlobRef ref);
+
+    /**
+     * Like {@link #blobUrl(BlobRef)}, with when the URL stops working, so that a holder can ask
+     * again in time (see {@link BlobUrl#refreshAt}); live queries use it to re-deliver before a
+     * presigned URL expires. The default wraps {@link #blobUrl(BlobRef)} as never expiring.
+     *
+     * @throws OfflineException when the provider must be asked (presign endpoint) and cannot be
+     */
+    default Optional<BlobUrl> blobUrlWithExpiry(BlobRef ref) {
+        return blobUrl(ref).map(BlobUrl::lasting);
+    }
 
     /** Listens to record changes, local and remote. Listeners run on an engine thread. */
     void addListener(ChangeListener listener);

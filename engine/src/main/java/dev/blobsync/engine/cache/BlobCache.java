@@ -62,6 +62,7 @@ public final class BlobCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BlobCache.class);
 
     private final Path blobs;
+    private final EventBus events;
     private final Path staging;
     private final Path downloads;
     private final LocalStore store;
@@ -97,6 +98,7 @@ public final class BlobCache implements AutoCloseable {
         this.store = store;
         this.provider = provider;
         this.maxQueueSize = maxQueueSize;
+        this.events = events;
         try {
             Files.createDirectories(blobs);
             Files.createDirectories(staging);
@@ -640,6 +642,9 @@ public final class BlobCache implements AutoCloseable {
             if (quota.remove(row.get())) {
                 out.add(sha);
             }
+        }
+        if (!out.isEmpty()) {
+            events.publish(new dev.blobsync.engine.event.CacheEviction(List.copyOf(out)));
         }
         return out;
     }
