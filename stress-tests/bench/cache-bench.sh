@@ -30,12 +30,14 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 waitmount() { for _ in $(seq 1 300); do grep -q " $1 " /proc/mounts && return 0; sleep 0.1; done; echo "mount $1 failed" >&2; exit 1; }
 
 java -Dfile.encoding=UTF-8 -jar "$jar" init --hub "$work/hub" --cache "$work/cache" "$work/bs.yaml" >/dev/null
-sed -i 's/^  directory: .*/&\n  maxSize: 4GB\n  minFreeDisk: 1GB/' "$work/bs.yaml"
+sed -i 's/^  directory: .*/&\n  maxSize: 4GB\n  minFreeDisk: 1GB/; s/^offline:/&\n  maxQueueSize: 4GB/' "$work/bs.yaml"
 mkdir -p "$work/mnt-bs" "$work/mnt-rc" "$work/local" "$work/rc-cache"
 java -Dfile.encoding=UTF-8 -jar "$jar" mount --config "$work/bs.yaml" "$work/mnt-bs" > "$work/bs.log" 2>&1 & pids+=($!)
 waitmount "$work/mnt-bs"
 
 head -c $((1 << 30)) /dev/urandom > "$work/local/big.jpg"
+mkdir -p "$work/local/many"   # 10,000 small files for rclone's ls -l, made before rclone mounts
+(cd "$work/local/many" && head -c $((10000 * 1024)) /dev/urandom | split -b 1024 -a 5 -d --additional-suffix=.jpg - f)
 cp "$work/local/big.jpg" "$work/mnt-bs/photos/"
 bsfile=$(ls -d "$work"/mnt-bs/photos/*/image.jpg | head -1)
 java -Dfile.encoding=UTF-8 -jar "$jar" flush --config "$work/bs.yaml" >/dev/null 2>&1
@@ -60,8 +62,6 @@ fusermount -u "$work/mnt-bs"; sleep 1
 java -Dfile.encoding=UTF-8 -cp "$jar:$classes" dev.blobsync.stress.Populate "$work/bs.yaml" photos 10000 1024 2>>"$work/populate.log"
 java -Dfile.encoding=UTF-8 -jar "$jar" mount --config "$work/bs.yaml" "$work/mnt-bs" >> "$work/bs.log" 2>&1 & pids+=($!)
 waitmount "$work/mnt-bs"
-mkdir -p "$work/local/many"
-for i in $(seq 1 10000); do head -c 1024 /dev/urandom > "$work/local/many/f$i.jpg"; done
 ls -l "$work/mnt-bs/photos" > /dev/null; ls -l "$work/mnt-rc/many" > /dev/null   # warm-up
 bl=(); rl=()
 for _ in $(seq 1 "$runs"); do bl+=("$(lstime "$work/mnt-bs/photos")"); rl+=("$(lstime "$work/mnt-rc/many")"); done

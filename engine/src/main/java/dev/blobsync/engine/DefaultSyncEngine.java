@@ -2,13 +2,17 @@ package dev.blobsync.engine;
 
 import dev.blobsync.engine.cache.BlobCache;
 import dev.blobsync.engine.config.EngineConfig;
+import dev.blobsync.engine.event.CacheEviction;
 import dev.blobsync.engine.event.EngineEvent;
 import dev.blobsync.engine.event.EventBus;
+import dev.blobsync.engine.live.LiveQueries;
+import dev.blobsync.engine.live.Scheduler;
 import dev.blobsync.engine.provider.Providers;
 import dev.blobsync.engine.schema.Schema;
 import dev.blobsync.engine.schema.TableSchema;
 import dev.blobsync.engine.spi.BlobProvider;
 import dev.blobsync.engine.spi.DataProvider;
+import dev.blobsync.engine.spi.PresignedUrl;
 import dev.blobsync.engine.spi.ProviderException;
 import dev.blobsync.engine.store.LocalStore;
 import dev.blobsync.engine.sync.SyncLoop;
@@ -59,10 +63,19 @@ final class DefaultSyncEngine implements SyncEngine {
     private final Map<String, DefaultTable> tables = new LinkedHashMap<>();
     private final Path scratch;
     private final BlobUrls urls;
+    private final SyncWaiters waiters;
+    private final LiveQueries live;
     private final AtomicBoolean closed = new AtomicBoolean();
 
+    /** The time live queries renew blob URLs by; tests pass a fake clock and scheduler. */
+    record Timing(Clock clock, Scheduler scheduler) {
+        static Timing system() {
+            return new Timing(Clock.systemUTC(), Scheduler.system("blobsync-url-refresh"));
+        }
+    }
+
     private DefaultSyncEngine(EngineConfig config, FileChannel lockChannel, FileLock lock, LocalStore store,
-                              DataProvider data, BlobProvider blobs) {
+                              DataProvider data, BlobProvider blobs, Timing timing) {
         this.config = config;
         this.lockChannel = lockChannel;
         this.lock = lock;
@@ -83,17 +96,28 @@ final class DefaultSyncEngine implements SyncEngine {
         }
         this.cacheControl = new DefaultCacheControl(this, store, cache, config.cache());
         events.addChangeListener(cacheControl);
+        this.waiters = new SyncWaiters(store, config.schema().tables(), events);
+        events.addChangeListener(waiters);
+        this.live = new LiveQueries(this::blobUrlWithExpiry, events, timing.clock(), timing.scheduler(),
+                () -> !sync.pulledOnce());
+        events.addChangeSink(live::recordChanged);
+        events.subscribe(CacheEviction.class, e -> live.blobsEvicted(e.items()));
+        sync.onFirstPull(live::loaded);
     }
 
     static SyncEngine open(EngineConfig config) {
         return open(config, p -> p);
     }
 
+    static SyncEngine open(EngineConfig config, java.util.function.UnaryOperator<BlobProvider> wrap) {
+        return open(config, wrap, null);
+    }
+
     /**
      * Opens an engine whose blob provider is wrapped by {@code wrap}: tests use it to count
      * what crosses the provider boundary.
      */
-    static SyncEngine open(EngineConfig config, java.util.function.UnaryOperator<BlobProvider> wrap) {
+    static SyncEngine open(EngineConfig config, java.util.function.UnaryOperator<BlobProvider> wrap, Timing timing) {
         Path dir = config.cache().directory();
         FileChannel lockChannel = null;
         LocalStore store = null;
@@ -115,7 +139,8 @@ final class DefaultSyncEngine implements SyncEngine {
             store = LocalStore.open(dir.resolve("local.db"));
             data = Providers.data(config.data());
             blobs = wrap.apply(Providers.blobs(config.blobs()));
-            DefaultSyncEngine engine = new DefaultSyncEngine(config, lockChannel, lock, store, data, blobs);
+            DefaultSyncEngine engine = new DefaultSyncEngine(config, lockChannel, lock, store, data, blobs,
+                    timing != null ? timing : Timing.system());
             engine.sync.start();
             engine.uploader.start();
             engine.cacheControl.start();
@@ -182,16 +207,30 @@ final class DefaultSyncEngine implements SyncEngine {
 
     @Override
     public Optional<URI> blobUrl(BlobRef ref) {
+        return blobUrlWithExpiry(ref).map(BlobUrl::uri);
+    }
+
+    /**
+     * A {@code file:} URL of the cached copy while the whole blob is cached; else a presigned URL
+     * from the provider, from {@link BlobUrls} (reused while enough of its lifetime is left);
+     * else the provider's lasting URL of it, if it has one.
+     */
+    @Override
+    public Optional<BlobUrl> blobUrlWithExpiry(BlobRef ref) {
         Path local = cache.pathOf(ref.sha256());
         if (Files.isRegularFile(local)) {
-            return Optional.of(local.toUri());
+            return Optional.of(BlobUrl.lasting(local.toUri()));
         }
         try {
-            return urls.get(ref.sha256());
+            Optional<PresignedUrl> signed = urls.getSigned(ref.sha256());
+            if (signed.isPresent()) {
+                return Optional.of(new BlobUrl(signed.get().uri(), signed.get().expiresAt()));
+            }
         } catch (ProviderException e) {
             throw new OfflineException("No URL for blob " + ref.sha256() + ": " + blobs.describe()
                     + " did not sign one (" + e.getMessage() + ")", e);
         }
+        return blobs.urlOf(ref.sha256()).map(u -> BlobUrl.lasting(URI.create(u)));
     }
 
     @Override
@@ -222,6 +261,14 @@ final class DefaultSyncEngine implements SyncEngine {
     @Override
     public CacheControl cache() {
         return cacheControl;
+    }
+
+    SyncWaiters waiters() {
+        return waiters;
+    }
+
+    LiveQueries liveQueries() {
+        return live;
     }
 
     java.util.Optional<Table> findTable(String name) {
@@ -260,6 +307,8 @@ final class DefaultSyncEngine implements SyncEngine {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        live.close();
+        waiters.close();
         cacheControl.close();
         uploader.close();
         sync.close();

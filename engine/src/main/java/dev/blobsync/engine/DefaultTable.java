@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A table of the engine: validates, writes the outbox, and tells listeners. Every write is one
@@ -163,6 +164,36 @@ final class DefaultTable implements Table {
             return null;
         });
         engine.changed(name(), id);
+    }
+
+    @Override
+    public PendingWrite insertAsync(Map<String, Object> fields) {
+        Object rawId = fields.get("id");
+        UUID id = rawId == null ? UUID.randomUUID() : toId(rawId);
+        Map<String, Object> withId = new LinkedHashMap<>(fields);
+        withId.put("id", id);
+        long conflicts = engine.waiters().conflictsNow(name(), id);
+        Record r = insert(withId);
+        return new PendingWrite(r, engine.waiters().await(name(), id, conflicts));
+    }
+
+    @Override
+    public PendingWrite updateAsync(UUID id, Map<String, Object> changes) {
+        long conflicts = engine.waiters().conflictsNow(name(), id);
+        Record r = update(id, changes);
+        return new PendingWrite(r, engine.waiters().await(name(), id, conflicts));
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteAsync(UUID id) {
+        long conflicts = engine.waiters().conflictsNow(name(), id);
+        delete(id);
+        return engine.waiters().await(name(), id, conflicts).thenApply(r -> null);
+    }
+
+    @Override
+    public Query query() {
+        return engine.liveQueries().query(this);
     }
 
     @Override

@@ -64,6 +64,17 @@ public interface SyncEngine extends AutoCloseable {
     /** Where the blob stands on this device (cached, remote, queued for upload, …). */
     BlobState blobState(BlobRef ref);
 
+    /**
+     * Like {@link #blobUrl(BlobRef)}, with when the URL stops working, so that a holder can ask
+     * again in time (see {@link BlobUrl#refreshAt}); live queries use it to re-deliver before a
+     * presigned URL expires. The default wraps {@link #blobUrl(BlobRef)} as never expiring.
+     *
+     * @throws OfflineException when the provider must be asked (presign endpoint) and cannot be
+     */
+    default Optional<BlobUrl> blobUrlWithExpiry(BlobRef ref) {
+        return blobUrl(ref).map(BlobUrl::lasting);
+    }
+
     /** Listens to record changes, local and remote. Listeners run on an engine thread. */
     void addListener(ChangeListener listener);
 

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One table of the schema. Writes are local first: they return the optimistic record at once
@@ -46,4 +47,38 @@ public interface Table {
 
     /** Every record of the table that is not deleted, drafts included. */
     List<Record> list();
+
+    /**
+     * Like {@link #insert}, and tells when the record is synced: see {@link PendingWrite} for
+     * when its future completes.
+     */
+    PendingWrite insertAsync(Map<String, Object> fields);
+
+    /** Like {@link #update}, and tells when the change is synced (see {@link PendingWrite}). */
+    PendingWrite updateAsync(UUID id, Map<String, Object> changes);
+
+    /**
+     * Like {@link #delete}; the future completes when the provider has the deletion, as in
+     * {@link PendingWrite} (exceptionally with {@link ConflictException} when server-wins kept
+     * another device's change instead).
+     */
+    CompletableFuture<Void> deleteAsync(UUID id);
+
+    /** Every record of the table, as a {@link Query} to filter, order, list or watch. */
+    Query query();
+
+    /** {@code query().where(field, value)}: records whose {@code field} equals {@code value}. */
+    default Query where(String field, Object value) {
+        return query().where(field, value);
+    }
+
+    /** {@code query().where(field, operator, value)}, e.g. {@code where("takenAt", ">=", "2026-01-01T00:00:00Z")}. */
+    default Query where(String field, String operator, Object value) {
+        return query().where(field, operator, value);
+    }
+
+    /** {@code query().where(equalities)}, as the RFC's {@code sync.photos.where({familyId})}. */
+    default Query where(Map<String, ?> equalities) {
+        return query().where(equalities);
+    }
 }

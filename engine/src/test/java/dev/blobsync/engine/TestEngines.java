@@ -2,6 +2,7 @@ package dev.blobsync.engine;
 
 import dev.blobsync.engine.config.EngineConfig;
 import dev.blobsync.engine.testing.CountingBlobProvider;
+import dev.blobsync.engine.testing.ManualTime;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** Opens engines whose blob provider is wrapped in a {@link CountingBlobProvider}. */
@@ -15,6 +16,11 @@ public final class TestEngines {
         public void close() {
             engine.close();
         }
+    }
+
+    /** An engine whose live queries renew blob URLs by {@code time} instead of the system clock. */
+    public static SyncEngine openWithTime(EngineConfig config, ManualTime time) {
+        return DefaultSyncEngine.open(config, p -> p, new DefaultSyncEngine.Timing(time, time));
     }
 
     public static Counted openCounted(EngineConfig config) {

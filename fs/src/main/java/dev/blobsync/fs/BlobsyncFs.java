@@ -1,7 +1,6 @@
 package dev.blobsync.fs;
 
 import com.kenai.jffi.MemoryIO;
-import dev.blobsync.engine.ChangeListener;
 import dev.blobsync.engine.SyncEngine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -45,6 +44,11 @@ import org.slf4j.LoggerFactory;
  * <p>Each callback resolves the path, calls {@link FsOps}, and turns any failure into an errno
  * through the one {@link ErrnoMapper}; nothing is thrown into native code.
  *
+ * <p>The folders follow the engine through one live query per table ({@link IndexFeed}),
+ * delivered on a refresh thread of the filesystem's own; callbacks only read the in-memory
+ * indexes. Remote changes reach the kernel within the attribute and entry timeouts of
+ * {@link FsOptions} (it explains why there is no invalidation).
+ *
  * <p>Lock order: a {@link ContentFile}'s monitor, then a {@link TableIndex}'s monitor, then the
  * engine's own locks. {@link OpenFiles} and {@link ErrorNotes} guard only their maps and are
  * never held while another lock is taken.
@@ -62,7 +66,7 @@ public final class BlobsyncFs extends FuseStubFS {
     private final ErrorNotes notes = new ErrorNotes();
     private final ErrnoMapper errors = new ErrnoMapper(notes);
     private final FsOps ops;
-    private final ChangeListener listener = this::recordChanged;
+    private final List<IndexFeed> feeds = new ArrayList<>();
 
     // guarded by this (mount and unmount)
     private Path mounted;
@@ -189,7 +193,10 @@ public final class BlobsyncFs extends FuseStubFS {
         log.info("unmounted blobsync from {}", mnt);
     }
 
-    /** Reads the tables and starts following the engine's changes; mount's first step, and the start of callback tests. */
+    /**
+     * Reads the tables and starts following them through one live query per table, delivered on
+     * our own refresh thread; mount's first step, and the start of callback tests.
+     */
     void startServing() {
         tables.values().forEach(TableIndex::load);
         refresher = Executors.newSingleThreadExecutor(r -> {
@@ -197,36 +204,22 @@ public final class BlobsyncFs extends FuseStubFS {
             t.setDaemon(true);
             return t;
         });
-        engine.addListener(listener);
+        for (TableIndex index : tables.values()) {
+            IndexFeed feed = new IndexFeed(index);
+            feeds.add(feed);
+            index.table().query().includeBlobs().refreshUrls(false).publisher(refresher).subscribe(feed);
+        }
     }
 
     void stopServing() {
         // jnr-fuse's own shutdown hook would unmount whatever sits at this path at JVM exit.
         super.mounted.set(false);
-        engine.removeListener(listener);
+        feeds.forEach(IndexFeed::cancel);
+        feeds.clear();
         if (refresher != null) {
             refresher.shutdownNow();
         }
         ops.closeAll();
-    }
-
-    private void recordChanged(String table, java.util.UUID id) {
-        TableIndex index = tables.get(table);
-        ExecutorService executor = refresher;
-        if (index == null || executor == null || executor.isShutdown()) {
-            return;
-        }
-        try {
-            executor.execute(() -> {
-                try {
-                    index.refresh(id);
-                } catch (RuntimeException e) {
-                    log.warn("could not refresh record {} of {}: {}", id, table, e.toString());
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // Unmounting: the next mount reads every table afresh anyway.
-        }
     }
 
     @Override

@@ -10,7 +10,14 @@ import java.util.Objects;
  * How {@link BlobsyncFs} mounts.
  *
  * <p>The kernel caches attributes and names for the given timeouts, so remote changes show up
- * at most that late; keep them short (the defaults are one second).
+ * at most that late; keep them short (the defaults are one second). Directory listings are not
+ * cached by the kernel at all, so {@code ls} shows a remote change as soon as the live query
+ * behind the folder has delivered it. There is no way to invalidate the kernel's cache when a
+ * change arrives: jnr-fuse 0.5.7 binds only the high-level libfuse API (no
+ * {@code fuse_lowlevel_notify_inval_entry}/{@code _inode}, which need the channel and the
+ * kernel's node ids that the high-level API keeps to itself), and libfuse 2.9's high-level
+ * {@code fuse_invalidate} is a stub that returns {@code -EINVAL}. Short timeouts are the
+ * remaining tool.
  *
  * @param singleThreaded run libfuse's single-threaded loop ({@code -s}) instead of the default
  *                       multithreaded one

@@ -20,22 +20,27 @@ final class Mounts {
 
     /** What is missing for FUSE on this machine; empty when everything is there. */
     static List<String> missingFuseParts() {
+        return missingFuseParts(Path.of("/dev/fuse"), LIB_DIRS, System.getenv("PATH"));
+    }
+
+    /** What of FUSE is missing, looking at the given device, library folders and PATH. */
+    static List<String> missingFuseParts(Path device, List<String> libDirs, String pathEnv) {
         List<String> missing = new ArrayList<>();
-        if (!Files.exists(Path.of("/dev/fuse"))) {
-            missing.add("the device /dev/fuse (load the fuse kernel module, or give the container --device /dev/fuse)");
+        if (!Files.exists(device)) {
+            missing.add("the device " + device + " (load the fuse kernel module, or give the container --device "
+                    + device + ")");
         }
-        if (LIB_DIRS.stream().noneMatch(d -> Files.exists(Path.of(d, "libfuse.so.2")))) {
+        if (libDirs.stream().noneMatch(d -> Files.exists(Path.of(d, "libfuse.so.2")))) {
             missing.add("the library libfuse.so.2 (package libfuse2)");
         }
-        if (findOnPath("fusermount") == null) {
+        if (findOnPath("fusermount", pathEnv) == null) {
             missing.add("the program fusermount (package fuse)");
         }
         return missing;
     }
 
-    private static Path findOnPath(String program) {
-        String path = System.getenv("PATH");
-        for (String dir : (path == null ? "/usr/bin:/bin" : path + ":/usr/bin:/bin").split(":")) {
+    private static Path findOnPath(String program, String path) {
+        for (String dir : (path == null ? "/usr/bin:/bin" : path).split(":")) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
                 return Path.of(dir, program);
             }

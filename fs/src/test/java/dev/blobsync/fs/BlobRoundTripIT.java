@@ -31,6 +31,14 @@ class BlobRoundTripIT {
         }
     }
 
+    static String sha256Of(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void twentyMebibytesCopiedInReadBackAfterRemountAndLandInTheHub() throws IOException {
         Path src = mount.root().resolve("big.jpg");

@@ -62,6 +62,7 @@ public final class BlobCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BlobCache.class);
 
     private final Path blobs;
+    private final EventBus events;
     private final Path staging;
     private final Path downloads;
     private final LocalStore store;
@@ -97,6 +98,7 @@ public final class BlobCache implements AutoCloseable {
         this.store = store;
         this.provider = provider;
         this.maxQueueSize = maxQueueSize;
+        this.events = events;
         try {
             Files.createDirectories(blobs);
             Files.createDirectories(staging);
@@ -181,8 +183,9 @@ public final class BlobCache implements AutoCloseable {
         try {
             ChunkManifest.Hashes h = ChunkManifest.hash(file);
             String what = name != null ? name : file.getFileName().toString();
-            String chunks = h.manifest() == null ? null : putBytes(h.manifest().toBytes(), ChunkManifest.TYPE, what);
+            // Refused before anything is stored: a full queue leaves no half-written blob behind.
             checkQueueRoom(h.sha256(), h.size(), what);
+            String chunks = h.manifest() == null ? null : putBytes(h.manifest().toBytes(), ChunkManifest.TYPE, what);
             Path target = pathOf(h.sha256());
             boolean added = !Files.exists(target);
             if (added) {
@@ -639,6 +642,9 @@ public final class BlobCache implements AutoCloseable {
             if (quota.remove(row.get())) {
                 out.add(sha);
             }
+        }
+        if (!out.isEmpty()) {
+            events.publish(new dev.blobsync.engine.event.CacheEviction(List.copyOf(out)));
         }
         return out;
     }

@@ -208,6 +208,19 @@ public final class RecordStore {
         }
     }
 
+    /** The newest entry of the conflicts table for one record with {@code resolution}; 0 when none. */
+    public static long lastConflict(Connection c, String table, UUID id, String resolution) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT COALESCE(MAX(seq), 0) FROM conflicts WHERE tbl = ? AND id = ? AND resolution = ?")) {
+            ps.setString(1, table);
+            ps.setString(2, id.toString());
+            ps.setString(3, resolution);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
     private static BaseRow baseRow(ResultSet rs) throws SQLException {
         return new BaseRow(rs.getString(1), UUID.fromString(rs.getString(2)), rs.getLong(3), rs.getInt(4) != 0,
                 object(rs.getString(5)), Instant.ofEpochMilli(rs.getLong(6)));

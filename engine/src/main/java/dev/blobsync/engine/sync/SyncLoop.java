@@ -57,6 +57,8 @@ public final class SyncLoop implements AutoCloseable {
     private long cycles; // guarded by monitor
     private volatile boolean running = true;
     private volatile boolean online = true;
+    private volatile boolean pulledOnce;
+    private volatile Runnable firstPull = () -> { };
 
     public SyncLoop(LocalStore store, DataProvider provider, ConflictResolution policy, Duration pollInterval,
                     EventBus events) {
@@ -109,6 +111,16 @@ public final class SyncLoop implements AutoCloseable {
         return online;
     }
 
+    /** True once a pull has completed since this loop started: local data has caught up once. */
+    public boolean pulledOnce() {
+        return pulledOnce;
+    }
+
+    /** Runs {@code action} on the sync thread after the first pull completes; set before {@link #start}. */
+    public void onFirstPull(Runnable action) {
+        this.firstPull = action;
+    }
+
     private void loop() {
         while (running) {
             try {
@@ -140,6 +152,10 @@ public final class SyncLoop implements AutoCloseable {
                 }
             }
             pull();
+            if (!pulledOnce) {
+                pulledOnce = true;
+                firstPull.run();
+            }
             if (!online) {
                 LOG.info("{} is reachable again", provider.describe());
                 online = true;

@@ -88,13 +88,18 @@ public final class BlobUrls {
 
     /** A URL for blob {@code sha} with time left, signing a new one when needed. */
     public Optional<URI> get(String sha) throws ProviderException {
+        return getSigned(sha).map(PresignedUrl::uri);
+    }
+
+    /** Like {@link #get}, with the URL's expiry. */
+    public Optional<PresignedUrl> getSigned(String sha) throws ProviderException {
         PresignedUrl cached = cache.getIfPresent(sha);
         if (cached != null) {
-            return Optional.of(cached.uri());
+            return Optional.of(cached);
         }
         Optional<PresignedUrl> fresh = signer.sign(sha, REQUESTED);
         fresh.ifPresent(url -> cache.put(sha, url));
-        return fresh.map(PresignedUrl::uri);
+        return fresh;
     }
 
     /** The URL cached for {@code sha}, if one with time left is (for tests and status). */

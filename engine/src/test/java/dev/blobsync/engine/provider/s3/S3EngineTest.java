@@ -114,6 +114,10 @@ class S3EngineTest {
             assertThat(url.getScheme()).isEqualTo("http");
             assertThat(url.getQuery()).contains("X-Amz-Signature=");
             assertThat(b.blobUrl(ref)).as("reused while fresh").contains(url);
+            dev.blobsync.engine.BlobUrl withExpiry = b.blobUrlWithExpiry(ref).orElseThrow();
+            assertThat(withExpiry.uri()).isEqualTo(url);
+            assertThat(withExpiry.expiresAt()).as("urlExpiry defaults to 1h")
+                    .isBetween(java.time.Instant.now().plusSeconds(3500), java.time.Instant.now().plusSeconds(3601));
             HttpResponse<byte[]> got = HttpClient.newHttpClient().send(HttpRequest.newBuilder(url).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(got.statusCode()).isEqualTo(200);
