@@ -88,7 +88,10 @@ final class DefaultSyncEngine implements SyncEngine {
         this.sync = new SyncLoop(store, data, config.offline().conflictResolution(), config.sync().pollInterval(),
                 events);
         this.uploader = new Uploader(store, blobs, cache, config.offline(), events, sync::trigger);
-        this.urls = BlobUrls.system(blobs::presignGet);
+        // URLs expire by the engine's clock, so a test's fake clock ages them too.
+        this.urls = timing.clock().equals(Clock.systemUTC()) ? BlobUrls.system(blobs::presignGet)
+                : new BlobUrls(blobs::presignGet, timing.clock(),
+                        () -> java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timing.clock().millis()));
         this.offline = new DefaultOfflineQueue(store, uploader, sync, config.offline().maxQueueSize());
         cache.blobsOnline(uploader::online);
         for (TableSchema ts : config.schema().tables().values()) {
