@@ -7,9 +7,6 @@ import dev.blobsync.engine.config.ConfigLoader;
 import dev.blobsync.engine.internal.Hashing;
 import dev.blobsync.engine.provider.filesystem.FilesystemBlobProvider;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -23,25 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 class GcCommandTest {
     @TempDir
     Path tmp;
-
-    private record Run(int code, String out, String err) {
-    }
-
-    private static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     /** Stores bytes in the hub's blob folder, written {@code age} ago, referenced by nothing. */
     private String storedBlob(long seed, Duration age) throws Exception {
@@ -60,7 +38,7 @@ class GcCommandTest {
     @Test
     void gcDeletesOnlyOldUnreferencedBlobsAndDryRunDeletesNothing() throws Exception {
         Path config = tmp.resolve("blobsync.yaml");
-        assertThat(run("init", "--hub", tmp.resolve("hub").toString(), config.toString()).code()).isZero();
+        assertThat(CliRun.of("init", "--hub", tmp.resolve("hub").toString(), config.toString()).code()).isZero();
         Path photo = tmp.resolve("kept.jpg");
         Files.write(photo, new byte[] {1, 2, 3, 4});
         try (SyncEngine engine = SyncEngine.open(ConfigLoader.load(config))) {
@@ -73,18 +51,18 @@ class GcCommandTest {
         String old = storedBlob(1, Duration.ofDays(30));
         String young = storedBlob(2, Duration.ofDays(1));
 
-        Run dry = run("gc", "--config", config.toString(), "--dry-run");
+        CliRun dry = CliRun.of("gc", "--config", config.toString(), "--dry-run");
         assertThat(dry.code()).as(dry.err()).isZero();
         assertThat(dry.out()).contains("Would delete 1 blobs").contains(old).contains("younger than 7d: 1");
         assertThat(Files.exists(tmp.resolve("hub/blobs").resolve(old.substring(0, 2)).resolve(old))).isTrue();
 
-        Run real = run("gc", "--config", config.toString());
+        CliRun real = CliRun.of("gc", "--config", config.toString());
         assertThat(real.code()).as(real.err()).isZero();
         assertThat(real.out()).contains("Deleted 1 blobs").contains(old).doesNotContain(kept).doesNotContain(young);
         assertThat(Files.exists(tmp.resolve("hub/blobs").resolve(old.substring(0, 2)).resolve(old))).isFalse();
         assertThat(Files.exists(tmp.resolve("hub/blobs").resolve(kept.substring(0, 2)).resolve(kept))).isTrue();
 
-        Run tooShort = run("gc", "--config", config.toString(), "--grace", "5m");
+        CliRun tooShort = CliRun.of("gc", "--config", config.toString(), "--grace", "5m");
         assertThat(tooShort.code()).isEqualTo(2);
         assertThat(tooShort.err()).contains("too short");
     }

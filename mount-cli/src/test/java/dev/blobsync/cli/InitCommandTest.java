@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.blobsync.engine.config.ConfigLoader;
 import dev.blobsync.engine.config.EngineConfig;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -17,29 +14,10 @@ class InitCommandTest {
     @TempDir
     Path tmp;
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     @Test
     void initWritesACommentedConfigThatLoadsWithThePhotosSchema() throws Exception {
         Path config = tmp.resolve("blobsync.yaml");
-        Run r = run("init", "--hub", tmp.resolve("hub").toString(), config.toString());
+        CliRun r = CliRun.of("init", "--hub", tmp.resolve("hub").toString(), config.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("blobsync mount --config " + config);
         String text = Files.readString(config);
@@ -56,7 +34,7 @@ class InitCommandTest {
     void initWithASchemaFileReferencesIt() throws Exception {
         Path schema = Path.of("..", "schema-examples", "music.schema.yaml").toAbsolutePath().normalize();
         Path config = tmp.resolve("music.yaml");
-        Run r = run("init", "--hub", tmp.resolve("hub").toString(), "--schema", schema.toString(),
+        CliRun r = CliRun.of("init", "--hub", tmp.resolve("hub").toString(), "--schema", schema.toString(),
                 "--cache", tmp.resolve("c").toString(), config.toString());
         assertThat(r.code()).as(r.err()).isZero();
         EngineConfig cfg = ConfigLoader.load(config);
@@ -68,7 +46,7 @@ class InitCommandTest {
     void initRefusesToOverwriteWithoutForce() throws Exception {
         Path config = tmp.resolve("blobsync.yaml");
         Files.writeString(config, "mine");
-        Run r = run("init", "--hub", tmp.resolve("hub").toString(), config.toString());
+        CliRun r = CliRun.of("init", "--hub", tmp.resolve("hub").toString(), config.toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("exists already", "--force");
         assertThat(Files.readString(config)).isEqualTo("mine");
@@ -81,7 +59,7 @@ class InitCommandTest {
                 + "blobs: {provider: filesystem, config: {hub: h}}\n"
                 + "cache: {maxSzie: 1GB}\n"
                 + "schema: {notes: {title: string}}\n");
-        Run r = run("mount", "--config", config.toString(), tmp.resolve("mnt").toString());
+        CliRun r = CliRun.of("mount", "--config", config.toString(), tmp.resolve("mnt").toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).contains(config.toString(), "cache.maxSzie", "maxSize");
         assertThat(MountCommand.isMounted(tmp.resolve("mnt"))).isFalse();

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.blobsync.engine.SyncEngine;
 import dev.blobsync.engine.config.ConfigLoader;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -20,28 +17,9 @@ class QueueCommandsTest {
     @TempDir
     Path tmp;
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     private Path config() throws Exception {
         Path config = tmp.resolve("blobsync.yaml");
-        assertThat(run("init", "--hub", tmp.resolve("hub").toString(), config.toString()).code()).isZero();
+        assertThat(CliRun.of("init", "--hub", tmp.resolve("hub").toString(), config.toString()).code()).isZero();
         return config;
     }
 
@@ -68,20 +46,20 @@ class QueueCommandsTest {
         breakBlobStore();
         insertPhoto(config, "beach.jpg");
 
-        Run q = run("queue", "--config", config.toString());
+        CliRun q = CliRun.of("queue", "--config", config.toString());
         assertThat(q.code()).as(q.err()).isZero();
         assertThat(q.out()).contains("1 upload(s)").contains("upload").contains("beach.jpg").contains("insert")
                 .contains("photos/queued photo");
 
-        Run stuck = run("flush", "--config", config.toString(), "--timeout", "3s");
+        CliRun stuck = CliRun.of("flush", "--config", config.toString(), "--timeout", "3s");
         assertThat(stuck.code()).isEqualTo(1);
         assertThat(stuck.err()).contains("could not be synced").contains("beach.jpg");
 
         Files.delete(tmp.resolve("hub/blobs/.incoming"));
-        Run ok = run("flush", "--config", config.toString(), "--timeout", "60s");
+        CliRun ok = CliRun.of("flush", "--config", config.toString(), "--timeout", "60s");
         assertThat(ok.code()).as(ok.err()).isZero();
         assertThat(ok.out()).contains("Everything is synced.");
-        assertThat(run("queue", "--config", config.toString()).out()).contains("Nothing queued.");
+        assertThat(CliRun.of("queue", "--config", config.toString()).out()).contains("Nothing queued.");
     }
 
     @Test
@@ -100,12 +78,12 @@ class QueueCommandsTest {
                 Thread.sleep(100);
             }
             // The mount holds the cache folder; the command must ask it rather than open the store.
-            Run q = run("queue", "--config", config.toString(), "--json");
+            CliRun q = CliRun.of("queue", "--config", config.toString(), "--json");
             assertThat(q.code()).as(q.err()).isZero();
             assertThat(q.out()).contains("\"type\" : \"upload\"").contains("pier.jpg");
 
             Files.delete(tmp.resolve("hub/blobs/.incoming"));
-            Run ok = run("flush", "--config", config.toString(), "--timeout", "60s");
+            CliRun ok = CliRun.of("flush", "--config", config.toString(), "--timeout", "60s");
             assertThat(ok.code()).as(ok.err()).isZero();
         } finally {
             new ProcessBuilder("fusermount", "-u", mnt.toString()).inheritIO().start().waitFor();
