@@ -2,6 +2,7 @@ package dev.blobsync.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.blobsync.engine.BlobRef;
 import dev.blobsync.engine.SyncEngine;
 import dev.blobsync.engine.config.ConfigLoader;
 import java.nio.file.Files;
@@ -90,5 +91,36 @@ class QueueCommandsTest {
         }
         assertThat(mount.get(30, TimeUnit.SECONDS)).isZero();
         assertThat(MountCommand.isMounted(mnt)).isFalse();
+    }
+
+    @Test
+    void stoppingTheMountSaysWhatIsQueuedAndTheNextStartContinuesIt() throws Exception {
+        Path config = config();
+        breakBlobStore();
+        Path mnt = tmp.resolve("mnt");
+        CompletableFuture<CliRun> mount = CompletableFuture.supplyAsync(
+                () -> CliRun.of("mount", "--config", config.toString(), mnt.toString()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!MountCommand.isMounted(mnt)) {
+            assertThat(System.nanoTime()).as("mounted in time").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        byte[] photo = new byte[70_000];
+        new Random(8).nextBytes(photo);
+        Files.write(mnt.resolve("photos").resolve("kept.jpg"), photo);
+        new ProcessBuilder("fusermount", "-u", mnt.toString()).inheritIO().start().waitFor();
+        CliRun stopped = mount.get(30, TimeUnit.SECONDS);
+        assertThat(stopped.code()).isZero();
+        assertThat(stopped.err()).contains("1 upload(s)").contains("still queued").contains("next mount");
+
+        Files.delete(tmp.resolve("hub/blobs/.incoming"));
+        CliRun flushed = CliRun.of("flush", "--config", config.toString(), "--timeout", "60s");
+        assertThat(flushed.code()).as(flushed.err()).isZero();
+        try (SyncEngine engine = SyncEngine.open(ConfigLoader.load(config))) {
+            BlobRef ref = engine.table("photos").list().get(0).blob("image");
+            assertThat(ref.size()).isEqualTo(photo.length);
+            assertThat(tmp.resolve("hub/blobs").resolve(ref.sha256().substring(0, 2)).resolve(ref.sha256()))
+                    .exists();
+        }
     }
 }
