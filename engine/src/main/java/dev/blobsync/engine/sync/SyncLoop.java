@@ -57,6 +57,8 @@ public final class SyncLoop implements AutoCloseable {
     private long cycles; // guarded by monitor
     private volatile boolean running = true;
     private volatile boolean online = true;
+    /** False until the first cycle has reached the provider, which is announced as {@code Online}. */
+    private volatile boolean announced;
     private volatile boolean pulledOnce;
     private volatile Runnable firstPull = () -> { };
 
@@ -102,6 +104,10 @@ public final class SyncLoop implements AutoCloseable {
                     return false;
                 }
                 monitor.wait(Math.max(1, left / 1_000_000));
+                // Ask again after each finished cycle: the loop would otherwise sleep a whole
+                // poll interval before the cycle this waits for.
+                triggered = true;
+                monitor.notifyAll();
             }
             return true;
         }
@@ -156,15 +162,19 @@ public final class SyncLoop implements AutoCloseable {
                 pulledOnce = true;
                 firstPull.run();
             }
-            if (!online) {
-                LOG.info("{} is reachable again", provider.describe());
+            if (!online || !announced) {
+                if (!online) {
+                    LOG.info("{} is reachable again", provider.describe());
+                }
                 online = true;
+                announced = true;
                 events.publish(new Online(provider.describe()));
             }
         } catch (ProviderException e) {
-            if (online) {
+            if (online || !announced) {
                 LOG.warn("Cannot sync with {}: {}. Local changes stay queued.", provider.describe(), e.getMessage());
                 online = false;
+                announced = true;
                 events.publish(new Offline(provider.describe(), e.getMessage()));
             }
         }

@@ -295,7 +295,10 @@ public final class Uploader implements AutoCloseable {
                 provider.append(sha, token, offset, in, len);
                 offset += len;
                 sent.set(offset);
-                events.publish(new UploadProgress(sha, (double) offset / row.size(), offset, row.size()));
+                if (offset < row.size()) {
+                    // 1.0 is announced once, when the upload is complete.
+                    events.publish(new UploadProgress(sha, (double) offset / row.size(), offset, row.size()));
+                }
             }
         }
         if (offset < row.size()) {
