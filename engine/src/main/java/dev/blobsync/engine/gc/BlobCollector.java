@@ -66,16 +66,16 @@ import java.util.Set;
  *       (every change committed since), this device's store is read again, and each candidate
  *       is {@code stat}ed again (a blob uploaded anew in the meantime is young again) before
  *       it is deleted. A change committed before that re-check protects its blobs.
- *   <li><b>The remaining window.</b> A client that found an old, unreferenced blob present
- *       ({@code size}) before this run's delete and commits its change only after the re-check
- *       of that batch loses the race: its record points at a deleted blob. For that, both of
- *       its steps must fall inside one batch's re-check-to-delete window, which is a few
- *       requests long and re-checked again when it took longer than {@link #MAX_WINDOW}; and
- *       the blob must have been unreferenced for the whole grace period before. The client
- *       still holds the bytes in its cache (it hashed them to know the key), so nothing is
- *       lost, but today the engine does not notice by itself; closing the window entirely
- *       needs the uploader to re-check existence after the push, or the store to offer a
- *       conditional delete. This is the same bargain as {@code git gc}'s expiry window.
+ *   <li><b>Relying on a stored blob refreshes its age.</b> When the uploader finds a blob
+ *       stored already, it {@code touch}es it (the filesystem provider sets its modification
+ *       time; S3 copies the object onto itself) before it marks the blob uploaded and lets the
+ *       change be pushed. The blob is then young again, and step 1 protects it for a whole
+ *       grace period, whether or not this run saw the change.
+ *   <li><b>The remaining window.</b> What is left is a touch that lands between this run's last
+ *       {@code stat} of a candidate and its delete: a few milliseconds, per blob. A provider
+ *       that cannot refresh ages (tus, a presign endpoint) has the wider window of a batch's
+ *       re-check. The client still holds the bytes in its cache, so nothing is lost, but it does
+ *       not yet notice and upload them again; a conditional delete on the store would close this.
  *   <li>Upload sessions are aborted only when idle for the grace period. A client still
  *       holding such a session finds it gone ({@code uploadedBytes} is -1) and begins a new
  *       one; nothing it acknowledged is lost, its bytes are in its own cache.

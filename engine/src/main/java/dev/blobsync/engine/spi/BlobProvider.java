@@ -79,6 +79,17 @@ public interface BlobProvider extends AutoCloseable {
     }
 
     /**
+     * Marks stored blob {@code key} as just used, so that a garbage collector's grace period
+     * (which counts from an object's last write) starts again; the engine calls it when it
+     * relies on a blob that is already stored instead of uploading it. Returns false when the
+     * blob is not there (the caller then uploads it). Providers that cannot refresh an
+     * object's age only check that it is there.
+     */
+    default boolean touch(String key) throws ProviderException {
+        return size(key).isPresent();
+    }
+
+    /**
      * Checks that the store can be reached and written now; throws a retryable exception when
      * not. Used to notice that an unreachable store is back.
      */

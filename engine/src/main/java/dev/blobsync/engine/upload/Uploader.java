@@ -237,7 +237,9 @@ public final class Uploader implements AutoCloseable {
         cache.uploading(sha, true);
         try {
             OptionalLong remote = provider.size(sha);
-            if (remote.isEmpty() || remote.getAsLong() != row.size()) {
+            // Already stored (the same bytes from elsewhere): refresh its age so a garbage
+            // collector's grace period protects it until this device's change is pushed.
+            if (remote.isEmpty() || remote.getAsLong() != row.size() || !provider.touch(sha)) {
                 send(row);
             }
             store.write(c -> {

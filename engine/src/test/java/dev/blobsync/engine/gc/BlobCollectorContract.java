@@ -182,6 +182,28 @@ public abstract class BlobCollectorContract {
     }
 
     @Test
+    void relyingOnAStoredBlobRestartsItsGracePeriod() throws Exception {
+        String orphan = orphan(11);
+        Instant stored = blobs.stat(orphan).orElseThrow().lastModified();
+        Thread.sleep(1_100); // S3 keeps last-modified times to the second
+        BlobRef same = engine.putBlob(new ByteArrayInputStream(bytesOf(11)), "image/jpeg", "again.jpg");
+        assertThat(same.sha256()).isEqualTo(orphan);
+        photo("Reuses stored bytes", same);
+        assertThat(engine.flush(WAIT)).isTrue();
+        Instant touched = blobs.stat(orphan).orElseThrow().lastModified();
+        assertThat(touched).as("the upload found the blob stored and refreshed its age").isAfter(stored);
+
+        // A collector that misses the new record (as in a race with it) still keeps the blob for a
+        // whole grace period counted from when this device relied on it.
+        try (DataProvider blind = dev.blobsync.engine.provider.sqlite.SqliteHubDataProvider.open(
+                dir.resolve("hub-that-misses-it"))) {
+            assertThat(new BlobCollector(blind, blobs, null, GRACE, at(touched.plus(GRACE).minusSeconds(3600)))
+                    .run(false).deleted()).extracting(StoredBlob::key).doesNotContain(orphan);
+        }
+        assertThat(stored()).contains(orphan);
+    }
+
+    @Test
     void idleUploadSessionsAreAbortedAfterTheGracePeriod() throws Exception {
         int size = sessionSize();
         byte[] b = new byte[size];

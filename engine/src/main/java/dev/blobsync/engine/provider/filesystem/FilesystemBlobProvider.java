@@ -212,6 +212,19 @@ public final class FilesystemBlobProvider implements BlobProvider {
     }
 
     @Override
+    public boolean touch(String key) throws ProviderException {
+        checkKey(key);
+        try {
+            Files.setLastModifiedTime(pathOf(key), java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw unreachable("touch blob " + key, e);
+        }
+    }
+
+    @Override
     public Optional<StoredBlob> stat(String key) throws ProviderException {
         checkKey(key);
         try {

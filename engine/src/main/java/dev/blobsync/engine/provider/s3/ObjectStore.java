@@ -27,6 +27,14 @@ interface ObjectStore extends AutoCloseable {
     Optional<StoredBlob> head(String key) throws ProviderException;
 
     /**
+     * Refreshes the object's last-modified time (so gc's grace period starts again); false when
+     * it is not there. A store that cannot rewrite objects only checks that it is there.
+     */
+    default boolean touch(String key) throws ProviderException {
+        return head(key).isPresent();
+    }
+
+    /**
      * GET of bytes {@code [offset, offset + length)}, or to the end when {@code length < 0}.
      * Fails with a non-retryable exception when the object does not exist.
      */

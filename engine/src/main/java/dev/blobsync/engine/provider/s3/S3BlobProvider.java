@@ -333,6 +333,12 @@ public final class S3BlobProvider implements BlobProvider {
     }
 
     @Override
+    public boolean touch(String key) throws ProviderException {
+        checkKey(key);
+        return store.touch(key);
+    }
+
+    @Override
     public void listBlobs(Consumer<StoredBlob> each) throws ProviderException {
         store.list(each);
     }

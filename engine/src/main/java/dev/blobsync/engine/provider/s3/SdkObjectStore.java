@@ -127,6 +127,32 @@ final class SdkObjectStore implements ObjectStore {
         }
     }
 
+    /** Largest object a single CopyObject may rewrite; larger ones are only checked. */
+    private static final long MAX_COPY = 5L << 30;
+
+    @Override
+    public boolean touch(String key) throws ProviderException {
+        Optional<StoredBlob> present = head(key);
+        if (present.isEmpty() || present.get().size() > MAX_COPY) {
+            return present.isPresent();
+        }
+        try {
+            // Copying an object onto itself with new metadata rewrites it with a new
+            // last-modified time; the bytes (and so the content address) stay the same.
+            client.copyObject(b -> b.sourceBucket(settings.bucket()).sourceKey(name(key))
+                    .destinationBucket(settings.bucket()).destinationKey(name(key))
+                    .metadataDirective(software.amazon.awssdk.services.s3.model.MetadataDirective.REPLACE)
+                    .contentType(OCTETS)
+                    .metadata(java.util.Map.of("blobsync-touched", java.time.Instant.now().toString())));
+            return true;
+        } catch (SdkException e) {
+            if (notFound(e)) {
+                return false;
+            }
+            throw errors.of("refresh blob " + shortKey(key), e);
+        }
+    }
+
     /**
      * A HEAD answer has no body, so a 403 does not say whether the signature (the secret) or
      * the permissions are wrong; a one-byte GET of the same object says it in its error code.
