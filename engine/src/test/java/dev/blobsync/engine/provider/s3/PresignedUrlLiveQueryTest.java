@@ -83,11 +83,21 @@ class PresignedUrlLiveQueryTest {
 
             // A new signature differs only when signed in another second of real time.
             Thread.sleep(1_100);
-            Instant due = time.nextDue();
-            assertThat(due).as("a refresh is scheduled before the URL expires").isNotNull();
-            time.advance(Duration.between(time.instant(), due));
-            URI second = deliveries.next(WAIT, "a re-signed URL", r -> r.blobUrl(photo.id(), "image") != null
-                    && !r.blobUrl(photo.id(), "image").equals(first)).blobUrl(photo.id(), "image");
+            // Move the engine's time on, timer by timer, until the URL's renewal comes due.
+            URI second = null;
+            for (int step = 0; step < 20 && second == null; step++) {
+                Instant due = time.nextDue();
+                assertThat(due).as("a refresh is scheduled before the URL expires").isNotNull();
+                time.advance(Duration.between(time.instant(), due).plusMillis(1));
+                try {
+                    second = deliveries.next(Duration.ofSeconds(2), "a re-signed URL",
+                            r -> r.blobUrl(photo.id(), "image") != null
+                                    && !r.blobUrl(photo.id(), "image").equals(first)).blobUrl(photo.id(), "image");
+                } catch (AssertionError notYet) {
+                    // another timer came first; go on to the next one
+                }
+            }
+            assertThat(second).as("a re-signed URL was delivered").isNotNull();
             assertThat(second.getScheme()).startsWith("http");
             assertThat(fetch(second)).isEqualTo(image);
         }
