@@ -262,6 +262,14 @@ final class DefaultSyncEngine implements SyncEngine {
     }
 
     @Override
+    public java.util.List<ConflictVersion> conflicts(int limit) {
+        return store.read(c -> dev.blobsync.engine.store.RecordStore.conflicts(c, limit)).stream()
+                .map(r -> new ConflictVersion(r.seq(), r.table(), r.id(), r.resolution(), r.at(), r.remoteRev(),
+                        RecordCodec.plain(r.remote()), RecordCodec.plain(r.local())))
+                .toList();
+    }
+
+    @Override
     public CacheControl cache() {
         return cacheControl;
     }

@@ -22,6 +22,12 @@ final class RecordCodec {
     private RecordCodec() {
     }
 
+    /** Stored JSON as plain Java maps, lists and scalars. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> plain(ObjectNode json) {
+        return JSON.convertValue(json, Map.class);
+    }
+
     static ObjectNode encode(TableSchema ts, Map<String, Object> typed) {
         return ts.toJson(typed, true);
     }

@@ -90,6 +90,14 @@ public interface SyncEngine extends AutoCloseable {
     /** The queue of uploads and record changes waiting to be synced. */
     OfflineQueue offline();
 
+    /**
+     * The conflicts this device resolved, newest first, each with both versions: the one that
+     * did not win stays retrievable here (and in the mount's {@code .blobsync/conflicts/}).
+     */
+    default java.util.List<ConflictVersion> conflicts(int limit) {
+        return java.util.List.of();
+    }
+
     /** The local blob cache: stats, priorities and pins, prefetch, eviction. */
     CacheControl cache();
 

@@ -49,6 +49,8 @@ class ConflictTest {
                 assertThat(pr.status()).isEqualTo(PushResult.Status.APPLIED);
             }
 
+            java.util.List<dev.blobsync.engine.event.Conflict> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+            a.on(dev.blobsync.engine.event.Conflict.class, told::add);
             a.table("photos").update(r.id(), Map.of("title", "Mine"));
             assertThat(a.flush(Duration.ofSeconds(15))).isTrue();
 
@@ -72,6 +74,15 @@ class ConflictTest {
                 assertThat(rs.next()).as("the losing version is kept").isTrue();
                 assertThat(rs.getString(1)).contains("Theirs");
             }
+            // The losing version is retrievable through the API, and the conflict was announced.
+            assertThat(a.conflicts(10)).singleElement().satisfies(cv -> {
+                assertThat(cv.id()).isEqualTo(r.id());
+                assertThat(cv.resolution()).isEqualTo("last-write-wins");
+                assertThat(cv.remote()).containsEntry("title", "Theirs");
+                assertThat(cv.local()).containsEntry("title", "Mine");
+            });
+            assertThat(EngineFixture.eventually(Duration.ofSeconds(5), () -> !told.isEmpty())).isTrue();
+            assertThat(told.get(0).id()).isEqualTo(r.id());
         }
     }
 }

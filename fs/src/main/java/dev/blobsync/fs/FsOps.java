@@ -1,6 +1,7 @@
 package dev.blobsync.fs;
 
 import dev.blobsync.engine.BlobRef;
+import dev.blobsync.engine.ConflictVersion;
 import dev.blobsync.engine.QueueStats;
 import dev.blobsync.engine.SyncEngine;
 import java.io.IOException;
@@ -128,9 +129,14 @@ final class FsOps {
         if (node instanceof Node.Root) {
             names.addAll(tables.keySet());
             names.add(PathResolver.STATUS_DIR);
+        } else if (node instanceof Node.StatusDir d && d.conflicts()) {
+            for (ConflictVersion c : engine.conflicts(MAX_CONFLICTS)) {
+                names.add(conflictName(c));
+            }
         } else if (node instanceof Node.StatusDir) {
             names.add(PathResolver.STATUS_FILE);
             names.add(PathResolver.QUEUE_FILE);
+            names.add(PathResolver.CONFLICTS_DIR);
         } else if (node instanceof Node.TableDir t) {
             List<java.util.UUID> shown = new java.util.ArrayList<>();
             for (TableIndex.Entry e : t.table().entries()) {
@@ -473,7 +479,23 @@ final class FsOps {
         throw FsException.quiet(Errnos.EOPNOTSUPP);
     }
 
+    /** How many of the newest conflicts {@code .blobsync/conflicts/} shows. */
+    private static final int MAX_CONFLICTS = 500;
+
+    private static String conflictName(ConflictVersion c) {
+        return c.seq() + "-" + c.table() + "-" + c.id() + ".json";
+    }
+
     byte[] statusBytes(String name) {
+        if (name.startsWith(PathResolver.CONFLICTS_DIR + "/")) {
+            String file = name.substring(PathResolver.CONFLICTS_DIR.length() + 1);
+            for (ConflictVersion c : engine.conflicts(MAX_CONFLICTS)) {
+                if (conflictName(c).equals(file)) {
+                    return StatusReport.conflict(c);
+                }
+            }
+            throw FsException.notFound();
+        }
         if (name.equals(PathResolver.QUEUE_FILE)) {
             return StatusReport.queue(engine.offline().stats(), engine.offline().pending());
         }

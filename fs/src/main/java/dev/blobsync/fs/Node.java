@@ -12,11 +12,14 @@ sealed interface Node {
     record Root() implements Node {
     }
 
-    /** {@code .blobsync}, the read-only status folder. */
-    record StatusDir() implements Node {
+    /** {@code .blobsync}, the read-only status folder, or ({@code conflicts}) its {@code conflicts/} folder. */
+    record StatusDir(boolean conflicts) implements Node {
     }
 
-    /** A read-only file in {@code .blobsync}: {@code status.json} or {@code queue.json}. */
+    /**
+     * A read-only file in {@code .blobsync}: {@code status.json}, {@code queue.json}, or
+     * {@code conflicts/<seq>-<table>-<id>.json}.
+     */
     record StatusFile(String name) implements Node {
     }
 

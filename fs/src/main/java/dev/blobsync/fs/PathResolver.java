@@ -17,6 +17,7 @@ final class PathResolver {
     static final String STATUS_DIR = ".blobsync";
     static final String STATUS_FILE = "status.json";
     static final String QUEUE_FILE = "queue.json";
+    static final String CONFLICTS_DIR = "conflicts";
     /** Folder, per table, of the scratch files that sit directly in the table folder. */
     static final String TABLE_SCRATCH = ".table";
 
@@ -37,10 +38,18 @@ final class PathResolver {
         }
         if (parts[0].equals(STATUS_DIR)) {
             if (parts.length == 1) {
-                return new Node.StatusDir();
+                return new Node.StatusDir(false);
             }
             if (parts.length == 2 && (parts[1].equals(STATUS_FILE) || parts[1].equals(QUEUE_FILE))) {
                 return new Node.StatusFile(parts[1]);
+            }
+            if (parts[1].equals(CONFLICTS_DIR)) {
+                if (parts.length == 2) {
+                    return new Node.StatusDir(true);
+                }
+                if (parts.length == 3 && parts[2].endsWith(".json")) {
+                    return new Node.StatusFile(CONFLICTS_DIR + "/" + parts[2]);
+                }
             }
             throw FsException.notFound();
         }

@@ -66,6 +66,20 @@ final class StatusReport {
         return MetaJson.pretty(root);
     }
 
+    /** Renders one kept conflict: which way it went, and both versions. */
+    static byte[] conflict(dev.blobsync.engine.ConflictVersion c) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("table", c.table());
+        root.put("id", c.id().toString());
+        root.put("resolution", c.resolution());
+        root.put("winner", c.resolution().equals("server-wins") ? "remote" : "local");
+        root.put("at", c.at().toString());
+        root.put("remoteRev", c.remoteRev());
+        root.set("remote", MAPPER.valueToTree(c.remote()));
+        root.set("local", MAPPER.valueToTree(c.local()));
+        return MetaJson.pretty(root);
+    }
+
     private static String label(RecordState s) {
         return s.name().toLowerCase(Locale.ROOT);
     }

@@ -16,6 +16,12 @@ public final class TestHub {
     private final Path hub;
     private String cacheKeys = "";
     private String offlineKeys = "";
+    private String pollInterval = "200ms";
+
+    /** How often configs written from now on pull the hub (default 200ms). */
+    public void pollInterval(String interval) {
+        this.pollInterval = interval;
+    }
 
     /**
      * Adds keys to the {@code cache} and {@code offline} sections of configs written from now on,
@@ -38,7 +44,8 @@ public final class TestHub {
     /** Writes the config of a device with its own cache folder {@code cache-<device>}. */
     public Path config(String device) throws IOException {
         Path file = root.resolve("config-" + device + ".yaml");
-        Files.writeString(file, yaml(hub, root.resolve("cache-" + device), cacheKeys, offlineKeys));
+        Files.writeString(file, yaml(hub, root.resolve("cache-" + device), cacheKeys, offlineKeys)
+                .replace("pollInterval: 200ms", "pollInterval: " + pollInterval));
         return file;
     }
 

@@ -209,6 +209,23 @@ public final class RecordStore {
     }
 
     /** The newest entry of the conflicts table for one record with {@code resolution}; 0 when none. */
+    /** The conflicts kept on this device, newest first, at most {@code limit}. */
+    public static List<ConflictRow> conflicts(Connection c, int limit) throws SQLException {
+        List<ConflictRow> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT seq, tbl, id, resolution, at, remote_rev, remote_fields,"
+                + " local_fields FROM conflicts ORDER BY seq DESC LIMIT ?")) {
+            ps.setInt(1, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new ConflictRow(rs.getLong(1), rs.getString(2), UUID.fromString(rs.getString(3)),
+                            rs.getString(4), Instant.ofEpochMilli(rs.getLong(5)), rs.getLong(6),
+                            object(rs.getString(7)), object(rs.getString(8))));
+                }
+            }
+        }
+        return out;
+    }
+
     public static long lastConflict(Connection c, String table, UUID id, String resolution) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT COALESCE(MAX(seq), 0) FROM conflicts WHERE tbl = ? AND id = ? AND resolution = ?")) {

@@ -285,8 +285,9 @@ public final class SyncLoop implements AutoCloseable {
         }
         RecordStore.putBase(c, current);
         if (differs(current.fields(), latest)) {
-            RecordStore.putConflict(c, current, latest.fields(),
-                    policy == ConflictResolution.SERVER_WINS ? "server-wins" : "last-write-wins");
+            String resolution = policy == ConflictResolution.SERVER_WINS ? "server-wins" : "last-write-wins";
+            RecordStore.putConflict(c, current, latest.fields(), resolution);
+            events.publish(new dev.blobsync.engine.event.Conflict(p.table(), p.id(), resolution));
             LOG.info("Conflict on {}/{}: resolved by {}; the other version is kept in the local conflicts table",
                     p.table(), p.id(), policy);
         }
