@@ -17,9 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,15 +44,6 @@ class BlobCacheTest {
         return ConfigLoader.load(fixture.config(name, "200ms", FAST_OFFLINE, cacheKeys));
     }
 
-    private static Map<String, Object> photo(String title, Object image) {
-        Map<String, Object> m = new HashMap<>();
-        m.put("title", title);
-        m.put("takenAt", "2026-07-04T10:00:00Z");
-        m.put("familyId", "7b1d7f6e-9a4b-4c55-9a55-0c7f3f0f7a01");
-        m.put("image", image);
-        return m;
-    }
-
     /** A file of {@code size} bytes, sparse except for random bytes around {@code dataAt}. */
     private Path sparseJpeg(String name, long size, long dataAt, long seed) throws IOException {
         Path p = tmp.resolve(name);
@@ -65,14 +54,6 @@ class BlobCacheTest {
             f.seek(Math.min(dataAt, size - b.length));
             f.write(b);
         }
-        return p;
-    }
-
-    private Path randomJpeg(String name, int size, long seed) throws IOException {
-        byte[] b = new byte[size];
-        new Random(seed).nextBytes(b);
-        Path p = tmp.resolve(name);
-        Files.write(p, b);
         return p;
     }
 
@@ -105,7 +86,7 @@ class BlobCacheTest {
     /** Writes a record with a blob on device "a" and waits until it is uploaded. */
     private Record publish(Path image) {
         try (SyncEngine a = SyncEngine.open(config("a", ""))) {
-            Record r = a.table("photos").insert(photo(image.getFileName().toString(), image));
+            Record r = a.table("photos").insert(EngineFixture.photo(image.getFileName().toString(), image));
             assertThat(a.flush(WAIT)).isTrue();
             return r;
         }
@@ -133,7 +114,7 @@ class BlobCacheTest {
 
     @Test
     void aPartialBlobIsReusedAfterARestartAndCompletesVerified() throws Exception {
-        Path image = randomJpeg("mid.jpg", 24 << 20, 2);
+        Path image = fixture.randomFile("mid.jpg", 24 << 20, 2);
         Record r = publish(image);
         BlobRef ref = r.blob("image");
         long moved;
@@ -158,7 +139,7 @@ class BlobCacheTest {
 
     @Test
     void aCorruptRemoteCopyIsNeverServedAndTheReasonIsKept() throws Exception {
-        Path image = randomJpeg("bad.jpg", 6 << 20, 3);
+        Path image = fixture.randomFile("bad.jpg", 6 << 20, 3);
         Record r = publish(image);
         BlobRef ref = r.blob("image");
         try (RandomAccessFile f = new RandomAccessFile(hubFile(ref.sha256()).toFile(), "rw")) {
@@ -181,7 +162,7 @@ class BlobCacheTest {
         List<Record> records = new ArrayList<>();
         try (SyncEngine a = SyncEngine.open(config("a", ""))) {
             for (int i = 0; i < 6; i++) {
-                records.add(a.table("photos").insert(photo("p" + i, randomJpeg("p" + i + ".jpg", 1_500_000, 10 + i))));
+                records.add(a.table("photos").insert(EngineFixture.photo("p" + i, fixture.randomFile("p" + i + ".jpg", 1_500_000, 10 + i))));
             }
             assertThat(a.flush(WAIT)).isTrue();
         }
@@ -210,7 +191,7 @@ class BlobCacheTest {
 
     @Test
     void aPinThatCannotFitIsRefusedWithAReason() throws Exception {
-        Record r = publish(randomJpeg("huge.jpg", 3 << 20, 4));
+        Record r = publish(fixture.randomFile("huge.jpg", 3 << 20, 4));
         try (SyncEngine b = SyncEngine.open(config("b", "  maxSize: 2MB\n  minFreeDisk: 0\n"))) {
             assertThat(eventually(WAIT, () -> b.table("photos").get(r.id()).isPresent())).isTrue();
             assertThatThrownBy(() -> b.cache().setTablePriority("photos", Priority.HIGH))
@@ -225,7 +206,7 @@ class BlobCacheTest {
         List<Record> records = new ArrayList<>();
         try (SyncEngine a = SyncEngine.open(config("a", ""))) {
             for (int i = 0; i < 8; i++) {
-                records.add(a.table("photos").insert(photo("e" + i, randomJpeg("e" + i + ".jpg", 1_000_000, 20 + i))));
+                records.add(a.table("photos").insert(EngineFixture.photo("e" + i, fixture.randomFile("e" + i + ".jpg", 1_000_000, 20 + i))));
             }
             assertThat(a.flush(WAIT)).isTrue();
         }
@@ -253,7 +234,7 @@ class BlobCacheTest {
 
     @Test
     void cacheStatsFollowTheRfcShape() throws Exception {
-        Record r = publish(randomJpeg("s.jpg", 500_000, 5));
+        Record r = publish(fixture.randomFile("s.jpg", 500_000, 5));
         try (SyncEngine b = SyncEngine.open(config("b", "  maxSize: 10MB\n"))) {
             assertThat(eventually(WAIT, () -> b.table("photos").get(r.id()).isPresent())).isTrue();
             read(b, r.blob("image"), 0, 10);

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.blobsync.engine.event.UploadComplete;
 import dev.blobsync.engine.testing.Deliveries;
 import dev.blobsync.engine.testing.EngineFixture;
-import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +17,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,14 +34,6 @@ class LiveQueryTest {
     @BeforeEach
     void setUp() {
         fixture = new EngineFixture(tmp);
-    }
-
-    private Path jpeg(String name, int size, long seed) throws IOException {
-        byte[] b = new byte[size];
-        new Random(seed).nextBytes(b);
-        Path p = tmp.resolve(name);
-        Files.write(p, b);
-        return p;
     }
 
     private static Map<String, Object> photo(String title, String takenAt, UUID family, Object image) {
@@ -68,7 +58,7 @@ class LiveQueryTest {
 
     @Test
     void subscriptionSeesInitialResultThenLocalInsertBeforeItsUploadThenRemoteUpdateThenDelete() throws Exception {
-        Path image = jpeg("beach.jpg", 50_000, 1);
+        Path image = fixture.randomFile("beach.jpg", 50_000, 1);
         try (SyncEngine a = openSlowUploader("a"); SyncEngine b = fixture.open("b")) {
             List<String> log = Collections.synchronizedList(new ArrayList<>());
             Deliveries seen = new Deliveries();
@@ -201,7 +191,7 @@ class LiveQueryTest {
 
     @Test
     void blobUrlsAreLocalFilesWhileCachedAndTheHubsFileOnceEvicted() throws Exception {
-        Path image = jpeg("cat.jpg", 20_000, 7);
+        Path image = fixture.randomFile("cat.jpg", 20_000, 7);
         try (SyncEngine a = fixture.open("a")) {
             Table photos = a.table("photos");
             Record r = photos.insert(photo("Cat", "2026-07-04T10:00:00Z", FAMILY, image));

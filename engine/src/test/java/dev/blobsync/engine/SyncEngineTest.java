@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,23 +31,6 @@ class SyncEngineTest {
         fixture = new EngineFixture(tmp);
     }
 
-    private Path jpeg(String name, int size, long seed) throws IOException {
-        byte[] b = new byte[size];
-        new Random(seed).nextBytes(b);
-        Path p = tmp.resolve(name);
-        Files.write(p, b);
-        return p;
-    }
-
-    private static Map<String, Object> photo(String title, Path image) {
-        Map<String, Object> m = new HashMap<>();
-        m.put("title", title);
-        m.put("takenAt", "2026-07-04T10:00:00Z");
-        m.put("familyId", "7b1d7f6e-9a4b-4c55-9a55-0c7f3f0f7a01");
-        m.put("image", image);
-        return m;
-    }
-
     private static byte[] readAll(SyncEngine engine, BlobRef ref) throws IOException {
         try (BlobReader r = engine.openBlob(ref)) {
             ByteBuffer buf = ByteBuffer.allocate((int) r.size());
@@ -63,9 +45,9 @@ class SyncEngineTest {
 
     @Test
     void insertWithImageAppearsOnASecondDeviceWithTheSameBytes() throws Exception {
-        Path image = jpeg("beach.jpg", 300_000, 1);
+        Path image = fixture.randomFile("beach.jpg", 300_000, 1);
         try (SyncEngine a = fixture.open("a"); SyncEngine b = fixture.open("b")) {
-            Record r = a.table("photos").insert(photo("Beach Day", image));
+            Record r = a.table("photos").insert(EngineFixture.photo("Beach Day", image));
             assertThat(r.state()).isIn(RecordState.QUEUED, RecordState.SYNCED);
             assertThat(r.blob("image").sha256()).isEqualTo(Hashing.sha256(image));
             assertThat(r.blob("image").type()).isEqualTo("image/jpeg");
@@ -84,10 +66,10 @@ class SyncEngineTest {
     @Test
     void updateAndDeleteReachTheOtherDevice() throws Exception {
         try (SyncEngine a = fixture.open("a"); SyncEngine b = fixture.open("b")) {
-            Record r = a.table("photos").insert(photo("One", jpeg("1.jpg", 1000, 2)));
+            Record r = a.table("photos").insert(EngineFixture.photo("One", fixture.randomFile("1.jpg", 1000, 2)));
             assertThat(eventually(WAIT, () -> b.table("photos").get(r.id()).isPresent())).isTrue();
 
-            b.table("photos").update(r.id(), Map.of("title", "Two", "audio", jpeg("voice.m4a", 500, 3)));
+            b.table("photos").update(r.id(), Map.of("title", "Two", "audio", fixture.randomFile("voice.m4a", 500, 3)));
             assertThat(eventually(WAIT, () -> "Two".equals(a.table("photos").get(r.id()).orElseThrow().get("title"))))
                     .isTrue();
             assertThat(eventually(WAIT, () -> a.table("photos").get(r.id()).orElseThrow().blob("audio") != null))
@@ -110,7 +92,7 @@ class SyncEngineTest {
             assertThat(b.flush(WAIT)).isTrue();
             assertThat(b.table("photos").get(d.id())).isEmpty();
 
-            Map<String, Object> rest = photo("Finished", jpeg("f.jpg", 2000, 4));
+            Map<String, Object> rest = EngineFixture.photo("Finished", fixture.randomFile("f.jpg", 2000, 4));
             Record done = a.table("photos").update(d.id(), rest);
             assertThat(done.state()).isNotEqualTo(RecordState.DRAFT);
             assertThat(eventually(WAIT, () -> b.table("photos").get(d.id()).isPresent())).isTrue();
@@ -120,7 +102,7 @@ class SyncEngineTest {
     @Test
     void invalidChangesAreRejectedNamingTheFieldAndChangeNothing() throws Exception {
         try (SyncEngine a = fixture.open("a")) {
-            Record r = a.table("photos").insert(photo("Keep", jpeg("k.jpg", 100, 5)));
+            Record r = a.table("photos").insert(EngineFixture.photo("Keep", fixture.randomFile("k.jpg", 100, 5)));
             assertThatThrownBy(() -> a.table("photos").update(r.id(), Map.of("title", 42)))
                     .isInstanceOf(InvalidException.class).hasMessageContaining("title");
             assertThatThrownBy(() -> a.table("photos").update(r.id(), Map.of("colour", "red")))
@@ -131,7 +113,7 @@ class SyncEngineTest {
             noTitle.put("title", null);
             assertThatThrownBy(() -> a.table("photos").update(r.id(), noTitle))
                     .isInstanceOf(InvalidException.class).hasMessageContaining("title");
-            assertThatThrownBy(() -> a.table("photos").update(r.id(), Map.of("image", jpeg("x.mp3", 10, 6))))
+            assertThatThrownBy(() -> a.table("photos").update(r.id(), Map.of("image", fixture.randomFile("x.mp3", 10, 6))))
                     .isInstanceOf(InvalidException.class).hasMessageContaining("image/*");
             assertThat(a.table("photos").get(r.id()).orElseThrow().get("title")).isEqualTo("Keep");
             assertThatThrownBy(() -> a.table("nope")).isInstanceOf(NotFoundException.class)
@@ -146,9 +128,9 @@ class SyncEngineTest {
         Files.createDirectories(incoming.getParent());
         Files.writeString(incoming, "not a folder");
         UUID id;
-        Path image = jpeg("held.jpg", 5000, 7);
+        Path image = fixture.randomFile("held.jpg", 5000, 7);
         try (SyncEngine a = fixture.open("a")) {
-            id = a.table("photos").insert(photo("Held", image)).id();
+            id = a.table("photos").insert(EngineFixture.photo("Held", image)).id();
             assertThat(a.flush(Duration.ofSeconds(2))).isFalse();
             assertThat(a.blobState(a.table("photos").get(id).orElseThrow().blob("image")))
                     .isIn(BlobState.QUEUED, BlobState.ERROR, BlobState.UPLOADING);
@@ -183,7 +165,7 @@ class SyncEngineTest {
     void uncachedBlobOfAnUnreachableStoreFailsWithAReason() throws Exception {
         Record r;
         try (SyncEngine a = fixture.open("a")) {
-            r = a.table("photos").insert(photo("Far", jpeg("far.jpg", 1000, 8)));
+            r = a.table("photos").insert(EngineFixture.photo("Far", fixture.randomFile("far.jpg", 1000, 8)));
             assertThat(a.flush(WAIT)).isTrue();
         }
         try (SyncEngine b = fixture.open("b")) {

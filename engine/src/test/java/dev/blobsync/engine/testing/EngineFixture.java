@@ -81,6 +81,31 @@ public final class EngineFixture {
         return SyncEngine.open(load(name));
     }
 
+    /** The family id the test photos belong to. */
+    public static final String FAMILY = "7b1d7f6e-9a4b-4c55-9a55-0c7f3f0f7a01";
+
+    /** Writes a file of {@code size} random bytes (seeded) named {@code name} under the fixture's folder. */
+    public Path randomFile(String name, int size, long seed) {
+        byte[] b = new byte[size];
+        new java.util.Random(seed).nextBytes(b);
+        try {
+            Files.createDirectories(root);
+            return Files.write(root.resolve(name), b);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The fields of a complete photo of the test schema, with {@code image} as given. */
+    public static java.util.Map<String, Object> photo(String title, Object image) {
+        java.util.Map<String, Object> m = new java.util.HashMap<>();
+        m.put("title", title);
+        m.put("takenAt", "2026-07-04T10:00:00Z");
+        m.put("familyId", FAMILY);
+        m.put("image", image);
+        return m;
+    }
+
     /** Polls {@code condition} until it holds or {@code timeout} passes; true when it held. */
     public static boolean eventually(Duration timeout, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
