@@ -50,7 +50,7 @@ public final class ConfigLoader {
      * {@code BLOB_URL} such a URL with {@code {sha256}} in it, {@code HEADERS} a map of HTTP
      * header names to values.
      */
-    private enum OptionKind { PATH, TEXT, URL, BLOB_URL, BOOL, COUNT, SIZE, DURATION, HEADERS }
+    private enum OptionKind { PATH, TEXT, TEXT_LIST, URL, BLOB_URL, BOOL, COUNT, SIZE, DURATION, HEADERS }
 
     /**
      * A provider's {@code config} keys: every accepted key with its kind, the keys it requires,
@@ -69,11 +69,16 @@ public final class ConfigLoader {
                     "filesystem", new ProviderSpec(
                             ordered("hub", OptionKind.PATH, "directory", OptionKind.PATH),
                             Set.of(), List.of("hub", "directory")),
-                    "tus", new ProviderSpec(
-                            ordered("endpoint", OptionKind.URL, "readUrl", OptionKind.BLOB_URL,
-                                    "headers", OptionKind.HEADERS, "requestPayloadSize", OptionKind.SIZE,
-                                    "timeout", OptionKind.DURATION),
-                            Set.of("endpoint", "readUrl"), List.of()),
+                    // Which keys each preset needs is checked when the provider opens.
+                    "tus", new ProviderSpec(ordered(
+                            "preset", OptionKind.TEXT, "endpoint", OptionKind.URL,
+                            "readUrl", OptionKind.BLOB_URL, "headers", OptionKind.HEADERS,
+                            "nameMetadata", OptionKind.TEXT_LIST, "requestPayloadSize", OptionKind.SIZE,
+                            "timeout", OptionKind.DURATION, "projectRef", OptionKind.TEXT,
+                            "bucket", OptionKind.TEXT, "prefix", OptionKind.TEXT,
+                            "accessToken", OptionKind.TEXT, "apiKey", OptionKind.TEXT,
+                            "cacheControl", OptionKind.TEXT),
+                            Set.of(), List.of()),
                     // Which keys each preset needs is checked when the provider opens.
                     "s3", new ProviderSpec(ordered(
                             "preset", OptionKind.TEXT, "bucket", OptionKind.TEXT,
@@ -191,6 +196,7 @@ public final class ConfigLoader {
             switch (kind) {
                 case PATH -> config.path(key);
                 case TEXT -> config.string(key);
+                case TEXT_LIST -> config.textList(key);
                 case URL -> config.url(key);
                 case BLOB_URL -> config.urlTemplate(key, "{sha256}");
                 case BOOL -> config.bool(key);

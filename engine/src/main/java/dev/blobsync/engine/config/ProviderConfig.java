@@ -4,8 +4,10 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -13,6 +15,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -33,6 +36,7 @@ public record ProviderConfig(String provider, Map<String, Object> options, Strin
     public static final Set<String> CLIENT_HEADERS =
             Set.of("connection", "content-length", "expect", "host", "upgrade", "transfer-encoding");
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
     public ProviderConfig {
         Objects.requireNonNull(provider, "provider");
@@ -221,12 +225,61 @@ public record ProviderConfig(String provider, Map<String, Object> options, Strin
         return headers;
     }
 
+    /**
+     * The list of texts at option {@code key} (a YAML list, or one text for a list of one), if
+     * set; {@link ConfigException} naming the entry when one is not text or is empty.
+     */
+    public Optional<List<String>> textList(String key) {
+        Object value = options.get(key);
+        if (value == null) {
+            return Optional.empty();
+        }
+        List<?> items = value instanceof List<?> l ? l : List.of(value);
+        if (items.isEmpty()) {
+            throw new ConfigException(source, optionPath(key), "'" + optionPath(key) + "' is an empty list; "
+                    + "give at least one entry, or leave it out.");
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            if (!(items.get(i) instanceof String s) || s.isBlank()) {
+                String entry = optionPath(key) + "[" + i + "]";
+                throw new ConfigException(source, entry, "'" + entry + "' is " + items.get(i)
+                        + ", which is not a non-empty text.");
+            }
+            out.add(s);
+        }
+        return Optional.of(List.copyOf(out));
+    }
+
+    /**
+     * Replaces each {@code ${NAME}} in {@code value} (the value of option {@code key}, or of an
+     * entry under it) by environment variable NAME from {@code env}. The error for an unset
+     * variable names the key and the variable, never a value.
+     */
+    public String expandEnv(String key, String value, Map<String, String> env) {
+        Matcher m = ENV_REFERENCE.matcher(value);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String got = env.get(m.group(1));
+            if (got == null || got.isEmpty()) {
+                throw new ConfigException(source, optionPath(key), "'" + optionPath(key) + "' refers to ${"
+                        + m.group(1) + "}, but that environment variable is not set.");
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(got));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
     /** The key path of option {@code key}, like {@code data.config.hub}. */
     public String optionPath(String key) {
         return keyPath + ".config." + key;
     }
 
-    /** Like the record's, but with the values of secret-looking keys (secret, password, token) hidden. */
+    /**
+     * Like the record's, but with the values of secret-looking keys (secret, password, token,
+     * key, headers) hidden.
+     */
     @Override
     public String toString() {
         String shown = options.entrySet().stream()
@@ -238,6 +291,7 @@ public record ProviderConfig(String provider, Map<String, Object> options, Strin
 
     private static boolean isSecret(String key) {
         String k = key.toLowerCase(Locale.ROOT);
-        return k.contains("secret") || k.contains("password") || k.contains("token");
+        return k.contains("secret") || k.contains("password") || k.contains("token") || k.contains("key")
+                || k.equals("headers");
     }
 }

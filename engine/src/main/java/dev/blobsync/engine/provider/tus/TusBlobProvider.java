@@ -1,110 +1,95 @@
 package dev.blobsync.engine.provider.tus;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.blobsync.engine.BlobRef;
+import dev.blobsync.engine.internal.Hashing;
 import dev.blobsync.engine.spi.BlobProvider;
+import dev.blobsync.engine.spi.PresignedUrl;
 import dev.blobsync.engine.spi.ProviderException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Blobs on a tus 1.0 server (resumable uploads over HTTP, <a href="https://tus.io">tus.io</a>).
+ * Blobs on a tus 1.0 server (resumable uploads over HTTP, <a href="https://tus.io">tus.io</a>):
+ * a plain tus server (tusd, @tus/server) with a read side at {@code readUrl}, or Supabase
+ * Storage's resumable endpoint with its object API.
  *
- * <p>Uploads use tus core and creation: {@link #beginUpload} POSTs to the endpoint with
- * {@code Upload-Length} and {@code Upload-Metadata} ({@code sha256} and {@code filename}, both
- * the key) and the session token is the upload URL it answers with; {@link #uploadedBytes} is
- * the server's {@code Upload-Offset} (HEAD); {@link #append} PATCHes at the offset it is given,
- * in requests of at most {@code requestPayloadSize} bytes, and checks the offset the server
- * answers. Nothing is ever resent from zero: after any failure the engine asks the server
- * for its offset again.
+ * <p>Uploads use tus core and creation: {@link #beginUpload} POSTs with {@code Upload-Length}
+ * and {@code Upload-Metadata} naming the object (the key under each of {@code nameMetadata};
+ * for Supabase {@code bucketName}, {@code objectName} = prefix + key, {@code contentType},
+ * {@code cacheControl}) and the session token is the upload URL it answers with;
+ * {@link #uploadedBytes} is the server's {@code Upload-Offset} (HEAD); {@link #append} PATCHes
+ * at the offset it is given through an {@link UploadSession}. Nothing is ever resent from zero.
  *
- * <p>tus has no reads, so the server must also serve each completed upload whose bytes hash to
- * its {@code sha256} metadata at {@code readUrl} (HEAD with {@code Content-Length}, GET with
- * single {@code Range} requests, and DELETE), and never serve one that does not. That check is
- * the server's; {@link #complete} verifies that the blob is served with the uploaded size.
+ * <p>"Already exists" (409 with that text, to the creation or to a PATCH: Supabase with
+ * {@code x-upsert: false}, or a plain server's naming hook that refuses a stored name) means the
+ * blob is stored, since keys are content hashes: the session becomes {@code stored:<size>} and
+ * sends nothing more. A request refused because another upload of the object holds its lock is
+ * sent again with backoff ({@link TusHttp#sendPastLocks}).
  *
- * <p>Failures of the network, timeouts, 5xx, 408, 423, 429 and 409 (the server is at another
- * offset) are retryable; other 4xx answers are not.
+ * <p>Neither server checks that the bytes hash to the key, so {@link #complete} does: with the
+ * SHA-256 of what this process sent, or, for an upload resumed from another process, by
+ * reading the stored object back. Bytes that do not match are deleted and never reported
+ * uploaded.
  *
- * <p>The empty blob is never sent: its bytes are known without asking, and tus-java-server
- * 1.0.0-3.0 cannot finish a zero-length upload (it takes {@code Upload-Length: 0} for "not
- * known yet"). It is always present, reads as no bytes and has no URL.
+ * <p>The empty blob is never sent: its bytes are known without asking. It is always present,
+ * reads as no bytes and has no URL.
  */
 public final class TusBlobProvider implements BlobProvider {
     private static final Logger LOG = LoggerFactory.getLogger(TusBlobProvider.class);
-    private static final String TUS_VERSION = "1.0.0";
-    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
-    private static final Pattern UNSATISFIED_RANGE = Pattern.compile("bytes \\*/(\\d+)");
-    private static final AtomicInteger CLIENTS = new AtomicInteger();
+    private static final ObjectMapper JSON = new ObjectMapper();
     /** The SHA-256 of no bytes. */
     static final String EMPTY = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
     private static final String EMPTY_SESSION = "empty-blob";
+    private static final String STORED_SESSION = "stored:";
 
     private final TusSettings settings;
-    private final ExecutorService executor;
-    private final HttpClient http;
-    /** Upload-Length of the sessions this client began or resumed, by token. */
-    private final Map<String, Long> lengths = new ConcurrentHashMap<>();
-    private volatile boolean closed;
+    private final TusHttp http;
+    private final BlobReads reads;
+    private final Clock clock;
+    private final Map<String, UploadSession> sessions = new ConcurrentHashMap<>();
 
-    private TusBlobProvider(TusSettings settings) {
+    private TusBlobProvider(TusSettings settings, TusHttp.Sleeper sleeper, Clock clock) {
         this.settings = settings;
-        int id = CLIENTS.incrementAndGet();
-        AtomicInteger n = new AtomicInteger();
-        this.executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "blobsync-tus-" + id + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(settings.timeout())
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .executor(executor)
-                .build();
+        this.http = new TusHttp(settings, sleeper);
+        this.reads = new BlobReads(settings, http);
+        this.clock = clock;
     }
 
-    /** A client of the tus server {@code settings} names; nothing is contacted yet. */
+    /** A client of the server {@code settings} names; nothing is contacted yet. */
     public static TusBlobProvider open(TusSettings settings) {
-        return new TusBlobProvider(settings);
+        return open(settings, d -> Thread.sleep(d.toMillis()), Clock.systemUTC());
+    }
+
+    static TusBlobProvider open(TusSettings settings, TusHttp.Sleeper sleeper, Clock clock) {
+        return new TusBlobProvider(settings, sleeper, clock);
     }
 
     @Override
     public OptionalLong size(String key) throws ProviderException {
         checkKey(key);
-        if (key.equals(EMPTY)) {
-            return OptionalLong.of(0);
-        }
-        HttpResponse<Void> r = send(request(settings.blobUrl(key)).method("HEAD", BodyPublishers.noBody()).build(),
-                "look up blob " + key);
-        int s = r.statusCode();
-        if (s == 404 || s == 410) {
-            return OptionalLong.empty();
-        }
-        if (s != 200) {
-            throw refused("look up blob " + key, r);
-        }
-        return OptionalLong.of(longHeader(r, "Content-Length", "look up blob " + key, false));
+        return key.equals(EMPTY) ? OptionalLong.of(0) : reads.size(key);
     }
 
     @Override
@@ -116,61 +101,7 @@ public final class TusBlobProvider implements BlobProvider {
         if (length == 0 || (key.equals(EMPTY) && offset == 0)) {
             return InputStream.nullInputStream();
         }
-        String what = "read blob " + key + " from byte " + offset;
-        long last = length < 0 || length > Long.MAX_VALUE - offset ? -1 : offset + length - 1;
-        HttpRequest.Builder b = request(settings.blobUrl(key)).GET();
-        if (offset > 0 || last >= 0) {
-            b.header("Range", "bytes=" + offset + "-" + (last < 0 ? "" : String.valueOf(last)));
-        }
-        HttpResponse<InputStream> r = send(b.build(), BodyHandlers.ofInputStream(), what);
-        InputStream body = r.body();
-        try {
-            int s = r.statusCode();
-            if (s == 200 && offset == 0) {
-                return last < 0 ? body : LimitedInputStream.atMost(body, length);
-            }
-            if (s == 206) {
-                checkRange(r, key, offset, last);
-                return body;
-            }
-            closeQuietly(body);
-            if (s == 416) {
-                Matcher m = UNSATISFIED_RANGE.matcher(r.headers().firstValue("Content-Range").orElse(""));
-                if (m.matches() && Long.parseLong(m.group(1)) == offset) {
-                    return InputStream.nullInputStream(); // reading at the very end
-                }
-                throw new ProviderException("Blob " + key + " at " + describe() + " ends before byte " + offset, false);
-            }
-            if (s == 404 || s == 410) {
-                throw new ProviderException("Blob " + key + " is not at " + settings.blobUrl(key), false);
-            }
-            if (s == 200) {
-                throw new ProviderException(settings.blobUrl(key) + " ignores Range requests; readUrl must "
-                        + "serve byte ranges", false);
-            }
-            throw refused(what, r);
-        } catch (ProviderException | RuntimeException e) {
-            closeQuietly(body);
-            throw e;
-        }
-    }
-
-    /** Checks a 206's Content-Range: from {@code offset} to {@code wanted} (or the end when -1). */
-    private void checkRange(HttpResponse<?> r, String key, long offset, long wanted) throws ProviderException {
-        String header = r.headers().firstValue("Content-Range").orElse("");
-        Matcher m = CONTENT_RANGE.matcher(header);
-        boolean ok = m.matches() && Long.parseLong(m.group(1)) == offset;
-        if (ok) {
-            long last = Long.parseLong(m.group(2));
-            boolean endsAtBlobEnd = !m.group(3).equals("*") && last == Long.parseLong(m.group(3)) - 1;
-            // The server may stop short of what was asked at the blob's end, never anywhere else.
-            ok = wanted >= 0 ? last == wanted || (last < wanted && endsAtBlobEnd)
-                    : m.group(3).equals("*") || endsAtBlobEnd;
-        }
-        if (!ok) {
-            throw new ProviderException(describe() + " answered the read of blob " + key + " from byte " + offset
-                    + " with Content-Range '" + header + "'", true);
-        }
+        return reads.read(key, offset, length);
     }
 
     @Override
@@ -183,32 +114,66 @@ public final class TusBlobProvider implements BlobProvider {
             return EMPTY_SESSION;
         }
         String what = "start uploading blob " + key;
-        String name = base64(key);
-        HttpResponse<Void> r = send(tus(settings.endpoint())
+        String metadata = metadata(key);
+        HttpResponse<String> r = http.sendPastLocks(() -> http.tus(settings.endpoint())
                 .header("Upload-Length", String.valueOf(size))
-                .header("Upload-Metadata", "sha256 " + name + ",filename " + name)
+                .header("Upload-Metadata", metadata)
                 .POST(BodyPublishers.noBody()).build(), what);
+        if (r.statusCode() == 409 && (TusHttp.exists(r) || storedWithSize(key, size))) {
+            if (!storedWithSize(key, size)) {
+                throw new ProviderException(describe() + " holds an object named for blob " + key + " that is not "
+                        + size + " bytes long; delete it so that the blob can be uploaded", false);
+            }
+            LOG.info("Blob {} is stored at {} already; nothing to send", key, describe());
+            return STORED_SESSION + size;
+        }
         if (r.statusCode() / 100 != 2) {
-            throw refused(what, r);
+            throw http.refused(what, r);
         }
         String location = r.headers().firstValue("Location").orElseThrow(() -> new ProviderException(
                 describe() + " created an upload for blob " + key + " without saying where (no Location)", false));
-        URI upload;
+        String token;
         try {
-            upload = settings.endpoint().resolve(new URI(location));
+            token = settings.endpoint().resolve(new URI(location)).toString();
         } catch (URISyntaxException e) {
             throw new ProviderException(describe() + " created an upload for blob " + key + " at '" + location
                     + "', which is not a URL", false, e);
         }
-        String token = upload.toString();
-        lengths.put(token, size);
+        sessions.put(token, newSession(key, size, 0));
         return token;
+    }
+
+    private UploadSession newSession(String key, long size, long start) {
+        return new UploadSession(key, size, start, settings.requestPayloadSize(), settings.exactPayloads());
+    }
+
+    private String metadata(String key) {
+        List<String> pairs = new ArrayList<>();
+        TusSettings.Supabase s = settings.supabase();
+        if (s != null) {
+            pairs.add("bucketName " + base64(s.bucket()));
+            pairs.add("objectName " + base64(s.objectName(key)));
+            pairs.add("contentType " + base64("application/octet-stream"));
+            pairs.add("cacheControl " + base64(s.cacheControl()));
+        } else {
+            settings.nameMetadata().forEach(name -> pairs.add(name + " " + base64(key)));
+        }
+        return String.join(",", pairs);
+    }
+
+    private boolean storedWithSize(String key, long size) throws ProviderException {
+        OptionalLong stored = reads.size(key);
+        return stored.isPresent() && stored.getAsLong() == size;
     }
 
     @Override
     public long uploadedBytes(String key, String token) throws ProviderException {
         if (isEmptySession(key, token)) {
             return 0;
+        }
+        if (token.startsWith(STORED_SESSION)) {
+            long size = storedSize(key, token);
+            return storedWithSize(key, size) ? size : -1;
         }
         URI upload = session(key, token);
         if (!sameOrigin(upload)) {
@@ -217,22 +182,26 @@ public final class TusBlobProvider implements BlobProvider {
             return -1;
         }
         String what = "ask for the offset of the upload of blob " + key;
-        HttpResponse<Void> r = send(tus(upload).method("HEAD", BodyPublishers.noBody()).build(), what);
+        HttpResponse<String> r = http.sendPastLocks(() -> http.tus(upload).method("HEAD",
+                BodyPublishers.noBody()).build(), what);
         int s = r.statusCode();
         if (s == 404 || s == 410) {
+            sessions.remove(token);
             return -1;
         }
         if (s != 200 && s != 204) {
-            throw refused(what, r);
+            throw http.refused(what, r);
         }
-        long offset = longHeader(r, "Upload-Offset", what, true);
-        r.headers().firstValue("Upload-Length").ifPresent(l -> {
-            try {
-                lengths.put(token, Long.parseLong(l.strip()));
-            } catch (NumberFormatException ignored) {
-                // Only used to check the size at completion; the blob's hash is checked anyway.
-            }
-        });
+        long offset = longHeader(r, "Upload-Offset", what);
+        UploadSession session = sessions.get(token);
+        if (session != null) {
+            session.rewind(offset);
+        } else {
+            long length = r.headers().firstValue("Upload-Length").map(String::strip).filter(v -> v.matches("\\d+"))
+                    .map(Long::parseLong).orElseThrow(() -> new ProviderException(describe() + " did not say the "
+                            + "length of the upload of blob " + key + " (no Upload-Length)", false));
+            sessions.put(token, newSession(key, length, offset));
+        }
         return offset;
     }
 
@@ -242,39 +211,49 @@ public final class TusBlobProvider implements BlobProvider {
         if (isEmptySession(key, token) && length == 0) {
             return;
         }
-        URI upload = session(key, token);
-        if (offset < 0 || length < 0) {
-            throw new ProviderException("Cannot append " + length + " bytes at byte " + offset, false);
+        if (token.startsWith(STORED_SESSION)) {
+            storedSize(key, token);
+            return; // stored already: nothing to send
         }
-        long sent = 0;
-        while (sent < length) {
-            long n = Math.min(settings.requestPayloadSize(), length - sent);
-            long at = offset + sent;
-            String what = "upload blob " + key + " at byte " + at;
-            InputStream body = LimitedInputStream.exactly(data, n);
-            HttpResponse<Void> r = send(tus(upload)
-                    .header("Upload-Offset", String.valueOf(at))
-                    .header("Content-Type", "application/offset+octet-stream")
-                    .method("PATCH", BodyPublishers.fromPublisher(BodyPublishers.ofInputStream(() -> body), n))
-                    .build(), what);
-            int s = r.statusCode();
-            if (s == 404 || s == 410) {
+        URI upload = session(key, token);
+        UploadSession session = sessions.get(token);
+        if (session == null) {
+            // First call in this process without asking for the offset: ask now.
+            if (uploadedBytes(key, token) < 0) {
                 throw new ProviderException("Upload session " + token + " of blob " + key + " is gone", true);
             }
-            if (s == 409) {
-                throw new ProviderException(describe() + " is not at byte " + at + " of the upload of blob " + key
-                        + "; ask it for its offset again", true);
-            }
-            if (s / 100 != 2) {
-                throw refused(what, r);
-            }
-            long now = longHeader(r, "Upload-Offset", what, true);
-            if (now != at + n) {
-                throw new ProviderException(describe() + " holds " + now + " bytes of blob " + key + " after bytes "
-                        + at + " to " + (at + n) + " were sent; ask it for its offset again", true);
-            }
-            sent += n;
+            session = sessions.get(token);
         }
+        session.append(offset, data, length, (at, bytes, n) -> patch(key, upload, at, bytes, n));
+    }
+
+    private long patch(String key, URI upload, long at, byte[] bytes, int n) throws ProviderException {
+        String what = "upload blob " + key + " at byte " + at;
+        HttpResponse<String> r = http.sendPastLocks(() -> http.tus(upload)
+                .header("Upload-Offset", String.valueOf(at))
+                .header("Content-Type", "application/offset+octet-stream")
+                .method("PATCH", BodyPublishers.ofByteArray(bytes, 0, n)).build(), what);
+        int s = r.statusCode();
+        if (TusHttp.exists(r)) {
+            LOG.info("Blob {} was stored at {} by another upload first; this one stops", key, describe());
+            return UploadSession.STORED;
+        }
+        if (s == 404 || s == 410) {
+            throw new ProviderException("Upload session " + upload + " of blob " + key + " is gone", true);
+        }
+        if (s == 409 && !TusHttp.locked(r)) {
+            throw new ProviderException(describe() + " is not at byte " + at + " of the upload of blob " + key
+                    + "; ask it for its offset again", true);
+        }
+        if (s / 100 != 2) {
+            throw http.refused(what, r);
+        }
+        long now = longHeader(r, "Upload-Offset", what);
+        if (now != at + n) {
+            throw new ProviderException(describe() + " holds " + now + " bytes of blob " + key + " after bytes "
+                    + at + " to " + (at + n) + " were sent; ask it for its offset again", true);
+        }
+        return now;
     }
 
     @Override
@@ -282,59 +261,96 @@ public final class TusBlobProvider implements BlobProvider {
         if (isEmptySession(key, token)) {
             return;
         }
-        session(key, token);
-        OptionalLong served = size(key);
-        Long expected = lengths.get(token);
+        UploadSession session = token.startsWith(STORED_SESSION) ? null : sessions.get(token);
+        long expected = token.startsWith(STORED_SESSION) ? storedSize(key, token)
+                : session != null ? session.size() : -1;
+        if (!token.startsWith(STORED_SESSION)) {
+            session(key, token);
+        }
+        OptionalLong served = reads.size(key);
+        if (served.isPresent() && expected >= 0 && served.getAsLong() != expected) {
+            throw new ProviderException(settings.blobUrl(key) + " serves " + served.getAsLong() + " bytes, but the"
+                    + " upload of blob " + key + " had " + expected, false);
+        }
         if (served.isPresent()) {
-            if (expected != null && served.getAsLong() != expected) {
-                throw new ProviderException(settings.blobUrl(key) + " serves " + served.getAsLong() + " bytes, but "
-                        + "the upload of blob " + key + " had " + expected, false);
+            if (token.startsWith(STORED_SESSION) || (session != null && session.storedElsewhere())) {
+                sessions.remove(token);
+                return; // another upload stored these bytes
             }
-            lengths.remove(token);
+            boolean matches = session == null || session.hashMatches().isEmpty()
+                    ? readBackMatches(key) : session.hashMatches().get();
+            if (!matches) {
+                discard(key, token);
+                throw new ProviderException("The upload of blob " + key + " to " + describe() + " arrived with "
+                        + "another SHA-256; it was deleted and the blob is uploaded again", false);
+            }
+            sessions.remove(token);
             return;
         }
+        if (token.startsWith(STORED_SESSION) || (session != null && session.storedElsewhere())) {
+            throw new ProviderException(describe() + " said blob " + key + " was stored, but does not serve it",
+                    true);
+        }
         long offset = uploadedBytes(key, token);
-        Long length = lengths.get(token);
-        if (offset >= 0 && length != null && offset < length) {
-            throw new ProviderException("The upload of blob " + key + " is at byte " + offset + " of " + length
+        UploadSession now = sessions.get(token);
+        if (offset >= 0 && now != null && offset < now.size()) {
+            throw new ProviderException("The upload of blob " + key + " is at byte " + offset + " of " + now.size()
                     + "; it is not finished", true);
         }
-        // The server took all the bytes and does not serve them: they do not hash to the key.
-        // Drop the session, so that the next attempt uploads the bytes again.
+        // The server took all the bytes and does not serve them (a server that checks hashes
+        // refused them, or the read side is elsewhere): the next attempt uploads them again.
         abort(key, token);
-        throw new ProviderException(describe() + " did not publish blob " + key + " after its upload finished: "
-                + "the bytes it received do not hash to the key, or it does not serve " + settings.readUrl(), false);
+        throw new ProviderException(describe() + " did not publish blob " + key + " after its upload finished: the "
+                + "bytes it received do not hash to the key, or it does not serve " + settings.readUrl(), false);
+    }
+
+    /** Reads the stored blob back and hashes it. */
+    private boolean readBackMatches(String key) throws ProviderException {
+        MessageDigest md = Hashing.sha256();
+        try (InputStream in = new DigestInputStream(reads.read(key, 0, -1), md)) {
+            in.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            throw new ProviderException("Could not read blob " + key + " back from " + describe() + " to check it: "
+                    + e, true, e);
+        }
+        return Hashing.hex(md).equals(key);
+    }
+
+    /** Removes bytes that do not hash to their key: the finished upload, and the object. */
+    private void discard(String key, String token) throws ProviderException {
+        sessions.remove(token);
+        try {
+            abort(key, token);
+        } catch (ProviderException e) {
+            LOG.info("Could not terminate the upload of blob {} ({}); deleting the object", key, e.getMessage());
+        }
+        delete(key);
     }
 
     @Override
     public void abort(String key, String token) throws ProviderException {
-        if (isEmptySession(key, token)) {
+        if (isEmptySession(key, token) || token.startsWith(STORED_SESSION)) {
             return;
         }
         URI upload = session(key, token);
-        lengths.remove(token);
+        sessions.remove(token);
         if (!sameOrigin(upload)) {
             return;
         }
         String what = "abort the upload of blob " + key;
-        HttpResponse<Void> r = send(tus(upload).DELETE().build(), what);
+        HttpResponse<String> r = http.send(http.tus(upload).DELETE().build(), what);
         int s = r.statusCode();
-        if (s / 100 != 2 && s != 404 && s != 410) {
-            throw refused(what, r);
+        boolean finished = s == 400 && r.body() != null && r.body().toLowerCase(Locale.ROOT).contains("completed");
+        if (s / 100 != 2 && s != 404 && s != 410 && !finished) {
+            throw http.refused(what, r);
         }
     }
 
     @Override
     public void delete(String key) throws ProviderException {
         checkKey(key);
-        if (key.equals(EMPTY)) {
-            return;
-        }
-        String what = "delete blob " + key;
-        HttpResponse<Void> r = send(request(settings.blobUrl(key)).DELETE().build(), what);
-        int s = r.statusCode();
-        if (s / 100 != 2 && s != 404 && s != 410) {
-            throw refused(what, r);
+        if (!key.equals(EMPTY)) {
+            reads.delete(key);
         }
     }
 
@@ -342,89 +358,84 @@ public final class TusBlobProvider implements BlobProvider {
     @Override
     public void ping() throws ProviderException {
         String what = "reach the tus endpoint";
-        HttpResponse<Void> r = send(tus(settings.endpoint()).method("OPTIONS", BodyPublishers.noBody()).build(), what);
+        HttpResponse<String> r = http.send(http.tus(settings.endpoint()).method("OPTIONS",
+                BodyPublishers.noBody()).build(), what);
         if (r.statusCode() / 100 != 2) {
-            throw refused(what, r);
+            throw http.refused(what, r);
         }
         String versions = r.headers().firstValue("Tus-Version").orElse("");
-        if (!versions.contains(TUS_VERSION)) {
-            throw new ProviderException(describe() + " does not speak tus " + TUS_VERSION + " (Tus-Version: '"
+        if (!versions.contains(TusHttp.TUS_VERSION)) {
+            throw new ProviderException(describe() + " does not speak tus " + TusHttp.TUS_VERSION + " (Tus-Version: '"
                     + versions + "')", false);
         }
     }
 
+    /** Supabase: a signed URL from {@code /object/sign/...}; a plain server's readUrl needs none. */
+    @Override
+    public Optional<PresignedUrl> presignGet(String key, Duration maxTtl) throws ProviderException {
+        checkKey(key);
+        TusSettings.Supabase s = settings.supabase();
+        if (s == null || key.equals(EMPTY)) {
+            return Optional.empty();
+        }
+        long seconds = Math.max(1, maxTtl.toSeconds());
+        String what = "sign a URL for blob " + key;
+        HttpResponse<String> r = http.send(http.request(s.signUrl(key)).header("Content-Type", "application/json")
+                .POST(BodyPublishers.ofString("{\"expiresIn\":" + seconds + "}")).build(), what);
+        if (r.statusCode() != 200) {
+            throw http.refused(what, r);
+        }
+        try {
+            JsonNode answer = JSON.readTree(r.body());
+            String signed = answer.path("signedURL").asText(answer.path("signedUrl").asText(""));
+            if (signed.isEmpty()) {
+                throw new IOException("no signedURL in the answer");
+            }
+            URI uri = signed.startsWith("http") ? URI.create(signed) : URI.create(s.storageUrl() + signed);
+            return Optional.of(new PresignedUrl(uri, clock.instant().plusSeconds(seconds)));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ProviderException(describe() + " answered the signing of blob " + key + " with something that"
+                    + " is not a signed URL", true, e);
+        }
+    }
+
+    /** A plain server's readUrl; Supabase's object URL needs credentials, so none. */
     @Override
     public Optional<String> urlOf(String key) {
-        return BlobRef.isSha256(key) && !key.equals(EMPTY) ? Optional.of(settings.blobUrl(key).toString())
-                : Optional.empty();
+        return settings.supabase() == null && BlobRef.isSha256(key) && !key.equals(EMPTY)
+                ? Optional.of(settings.blobUrl(key).toString()) : Optional.empty();
     }
 
     @Override
     public String describe() {
-        return "tus server " + settings.endpoint();
+        return settings.describe();
     }
 
     @Override
     public void close() {
-        closed = true;
-        executor.shutdownNow();
+        http.close();
     }
 
-    private HttpRequest.Builder request(URI uri) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(settings.timeout());
-        settings.headers().forEach(b::header);
-        return b;
-    }
-
-    private HttpRequest.Builder tus(URI uri) {
-        return request(uri).setHeader("Tus-Resumable", TUS_VERSION);
-    }
-
-    private HttpResponse<Void> send(HttpRequest request, String what) throws ProviderException {
-        return send(request, BodyHandlers.discarding(), what);
-    }
-
-    private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> body, String what)
-            throws ProviderException {
-        if (closed) {
-            throw new ProviderException("Cannot " + what + ": the client of " + describe() + " is closed", false);
-        }
-        try {
-            return http.send(request, body);
-        } catch (IOException e) {
-            throw new ProviderException("Could not " + what + " at " + describe() + ": " + e, true, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ProviderException("Stopped while trying to " + what, true, e);
-        }
-    }
-
-    private ProviderException refused(String what, HttpResponse<?> r) {
-        int s = r.statusCode();
-        boolean retryable = s >= 500 || s == 408 || s == 409 || s == 423 || s == 429;
-        String hint = s == 401 || s == 403 ? " (check blobs.config.headers)" : "";
-        return new ProviderException(describe() + " answered " + s + " when asked to " + what + hint, retryable);
-    }
-
-    /**
-     * A numeric header; a missing one is retryable when {@code busy} (tus-java-server answers
-     * without it while another request holds the upload's lock).
-     */
-    private long longHeader(HttpResponse<?> r, String name, String what, boolean busy) throws ProviderException {
-        Optional<String> value = r.headers().firstValue(name);
-        try {
-            if (value.isPresent() && Long.parseLong(value.get().strip()) >= 0) {
-                return Long.parseLong(value.get().strip());
-            }
-        } catch (NumberFormatException e) {
-            // reported below
+    /** A numeric header of a 2xx answer; missing or bad is retryable (a busy server answers so). */
+    private long longHeader(HttpResponse<?> r, String name, String what) throws ProviderException {
+        Optional<String> value = r.headers().firstValue(name).map(String::strip);
+        if (value.isPresent() && value.get().matches("\\d{1,18}")) {
+            return Long.parseLong(value.get());
         }
         throw new ProviderException(describe() + " answered " + r.statusCode() + " without a valid " + name
-                + " header (" + value.orElse("none") + ") when asked to " + what, busy);
+                + " header (" + value.orElse("none") + ") when asked to " + what, true);
     }
 
     private static boolean isEmptySession(String key, String token) {
         return EMPTY.equals(key) && EMPTY_SESSION.equals(token);
+    }
+
+    private static long storedSize(String key, String token) throws ProviderException {
+        String size = token.substring(STORED_SESSION.length());
+        if (!size.matches("\\d{1,18}")) {
+            throw new ProviderException("not an upload session of blob " + key + ": " + token, false);
+        }
+        return Long.parseLong(size);
     }
 
     private URI session(String key, String token) throws ProviderException {
@@ -460,13 +471,5 @@ public final class TusBlobProvider implements BlobProvider {
 
     private static String base64(String text) {
         return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static void closeQuietly(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException ignored) {
-            // The response is abandoned anyway.
-        }
     }
 }

@@ -54,7 +54,7 @@ class TusBlobProviderTest extends BlobProviderContract {
 
     private static TusSettings withPayload(long bytes) {
         TusSettings s = server.settings(server.port());
-        return new TusSettings(s.endpoint(), s.readUrl(), Map.of("Authorization", "Bearer test"), bytes, s.timeout());
+        return s.withHeaders(Map.of("Authorization", "Bearer test")).withRequestPayloadSize(bytes);
     }
 
     @Test
@@ -112,8 +112,7 @@ class TusBlobProviderTest extends BlobProviderContract {
             port = s.getLocalPort();
         }
         TusSettings s = server.settings(port);
-        try (TusBlobProvider p = TusBlobProvider.open(new TusSettings(s.endpoint(), s.readUrl(), Map.of(),
-                s.requestPayloadSize(), Duration.ofSeconds(2)))) {
+        try (TusBlobProvider p = TusBlobProvider.open(s.withTimeout(Duration.ofSeconds(2)))) {
             String key = sha(bytes(10, 24));
             assertThatThrownBy(() -> p.size(key))
                     .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.retryable()).isTrue());
