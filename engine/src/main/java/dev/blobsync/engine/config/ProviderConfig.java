@@ -278,7 +278,7 @@ public record ProviderConfig(String provider, Map<String, Object> options, Strin
 
     /**
      * Like the record's, but with the values of secret-looking keys (secret, password, token,
-     * key, headers) hidden.
+     * apiKey, headers) hidden.
      */
     @Override
     public String toString() {
@@ -291,7 +291,7 @@ public record ProviderConfig(String provider, Map<String, Object> options, Strin
 
     private static boolean isSecret(String key) {
         String k = key.toLowerCase(Locale.ROOT);
-        return k.contains("secret") || k.contains("password") || k.contains("token") || k.contains("key")
+        return k.contains("secret") || k.contains("password") || k.contains("token") || k.contains("apikey")
                 || k.equals("headers");
     }
 }
