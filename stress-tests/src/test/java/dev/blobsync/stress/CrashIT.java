@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.blobsync.engine.provider.sqlite.SqliteHubDataProvider;
 import dev.blobsync.engine.spi.ChangePage;
 import dev.blobsync.engine.spi.RemoteRecord;
-import dev.blobsync.engine.testing.TusTestServer;
+import dev.blobsync.engine.testing.TusNodeServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +55,7 @@ class CrashIT {
         NewcomerMountIT.requireFuse();
         assertThat(JAR).as("the jar is built before stress tests run (mvn verify)").isRegularFile();
         Map<String, byte[]> files = generate();
-        try (TusTestServer server = TusTestServer.start(tmp.resolve("server"))) {
+        try (TusNodeServer server = TusNodeServer.start(tmp.resolve("server"), TusNodeServer.Mode.PLAIN)) {
             config = writeConfig(server.port());
             mnt = Files.createDirectories(tmp.resolve("mnt"));
             startDaemon();
@@ -109,7 +109,8 @@ class CrashIT {
             assertThat(f.exitValue()).as(flushOut).isZero();
 
             // Every file cp reported written is on the server, byte for byte.
-            Set<String> stored = server.storedKeys();
+            Set<String> stored = new java.util.TreeSet<>();
+            server.stats().path("finished").fieldNames().forEachRemaining(stored::add);
             long storedBytes = 0;
             for (String key : stored) {
                 storedBytes += Files.size(server.storedFile(key));
@@ -119,13 +120,14 @@ class CrashIT {
                 assertThat(stored).as(name + " on the server").contains(sha);
                 assertThat(NewcomerMountIT.sha256(Files.readAllBytes(server.storedFile(sha)))).isEqualTo(sha);
             }
-            long resumed = server.resumes().stream().filter(r -> r.offset() > 0).count();
+            long resumed = java.util.stream.StreamSupport.stream(server.stats().path("heads").spliterator(), false)
+                    .filter(h -> h.path("offset").asLong() > 0).count();
             System.out.printf("crash test: %d files (%d bytes stored at the server, %d received), %d kills,"
                     + " %d copies cut by a kill, %d uploads resumed at a non-zero offset, %d daemon starts%n",
-                    written.size(), storedBytes, server.uploadBytesReceived(), kills, failedCopies.get(), resumed,
+                    written.size(), storedBytes, server.bytesReceived(), kills, failedCopies.get(), resumed,
                     starts);
             // Resumed, never restarted from zero: the server read each stored byte about once.
-            assertThat(server.uploadBytesReceived()).as("bytes received at the server vs stored")
+            assertThat(server.bytesReceived()).as("bytes received at the server vs stored")
                     .isLessThanOrEqualTo(storedBytes + (2L << 20));
             // And every file is a record on the hub, holding that blob.
             Map<String, String> hubImages = hubImagesByTitle(tmp.resolve("hub"));

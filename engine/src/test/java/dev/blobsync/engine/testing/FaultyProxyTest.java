@@ -23,7 +23,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The fault-injecting proxy itself: it fails what it says, reproducibly, and stops by itself. */
+/**
+ * The fault-injecting proxy itself: it fails what it says, reproducibly, and stops by itself.
+ * The server behind it is {@link TusTestServer} because the test puts a blob straight into its
+ * read side's folder, without an upload, and needs nothing of tus; @tus/server would need a
+ * real upload first.
+ */
 class FaultyProxyTest {
     private static final String KEY = "ab".repeat(32);
     private static final int SIZE = 100_000;

@@ -39,7 +39,9 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
 /**
- * A real tus server for tests: Jetty 12 with tus-java-server on 127.0.0.1 at {@code /files/},
+ * A tus server that checks hashes itself, for the few tests that need one (the tus provider's
+ * tests run against @tus/server, {@link TusNodeServer}): Jetty 12 with tus-java-server,
+ * in-process on 127.0.0.1 at {@code /files/},
  * and the content-addressed read side the {@code tus} provider expects at
  * {@code /blobs/{sha256}}.
  *
