@@ -119,13 +119,16 @@ public final class TusBlobProvider implements BlobProvider {
                 .header("Upload-Length", String.valueOf(size))
                 .header("Upload-Metadata", metadata)
                 .POST(BodyPublishers.noBody()).build(), what);
-        if (r.statusCode() == 409 && (TusHttp.exists(r) || storedWithSize(key, size))) {
-            if (!storedWithSize(key, size)) {
+        if (r.statusCode() == 409 && !TusHttp.locked(r)) {
+            boolean stored = storedWithSize(key, size);
+            if (stored) {
+                LOG.info("Blob {} is stored at {} already; nothing to send", key, describe());
+                return STORED_SESSION + size;
+            }
+            if (TusHttp.exists(r)) {
                 throw new ProviderException(describe() + " holds an object named for blob " + key + " that is not "
                         + size + " bytes long; delete it so that the blob can be uploaded", false);
             }
-            LOG.info("Blob {} is stored at {} already; nothing to send", key, describe());
-            return STORED_SESSION + size;
         }
         if (r.statusCode() / 100 != 2) {
             throw http.refused(what, r);
@@ -261,25 +264,21 @@ public final class TusBlobProvider implements BlobProvider {
         if (isEmptySession(key, token)) {
             return;
         }
-        UploadSession session = token.startsWith(STORED_SESSION) ? null : sessions.get(token);
-        long expected = token.startsWith(STORED_SESSION) ? storedSize(key, token)
-                : session != null ? session.size() : -1;
-        if (!token.startsWith(STORED_SESSION)) {
+        boolean storedBefore = token.startsWith(STORED_SESSION);
+        UploadSession session = storedBefore ? null : sessions.get(token);
+        long expected = storedBefore ? storedSize(key, token) : session != null ? session.size() : -1;
+        if (!storedBefore) {
             session(key, token);
         }
+        boolean storedElsewhere = storedBefore || (session != null && session.storedElsewhere());
         OptionalLong served = reads.size(key);
-        if (served.isPresent() && expected >= 0 && served.getAsLong() != expected) {
-            throw new ProviderException(settings.blobUrl(key) + " serves " + served.getAsLong() + " bytes, but the"
-                    + " upload of blob " + key + " had " + expected, false);
-        }
         if (served.isPresent()) {
-            if (token.startsWith(STORED_SESSION) || (session != null && session.storedElsewhere())) {
-                sessions.remove(token);
-                return; // another upload stored these bytes
+            if (expected >= 0 && served.getAsLong() != expected) {
+                throw new ProviderException(settings.blobUrl(key) + " serves " + served.getAsLong() + " bytes, but "
+                        + "the upload of blob " + key + " had " + expected, false);
             }
-            boolean matches = session == null || session.hashMatches().isEmpty()
-                    ? readBackMatches(key) : session.hashMatches().get();
-            if (!matches) {
+            // Another upload stored these bytes: keys are content hashes.
+            if (!storedElsewhere && !hashMatches(key, session)) {
                 discard(key, token);
                 throw new ProviderException("The upload of blob " + key + " to " + describe() + " arrived with "
                         + "another SHA-256; it was deleted and the blob is uploaded again", false);
@@ -287,7 +286,7 @@ public final class TusBlobProvider implements BlobProvider {
             sessions.remove(token);
             return;
         }
-        if (token.startsWith(STORED_SESSION) || (session != null && session.storedElsewhere())) {
+        if (storedElsewhere) {
             throw new ProviderException(describe() + " said blob " + key + " was stored, but does not serve it",
                     true);
         }
@@ -302,6 +301,12 @@ public final class TusBlobProvider implements BlobProvider {
         abort(key, token);
         throw new ProviderException(describe() + " did not publish blob " + key + " after its upload finished: the "
                 + "bytes it received do not hash to the key, or it does not serve " + settings.readUrl(), false);
+    }
+
+    /** The hash this process took of the upload, or, when it did not see every byte, the stored object's. */
+    private boolean hashMatches(String key, UploadSession session) throws ProviderException {
+        Optional<Boolean> seen = session == null ? Optional.empty() : session.hashMatches();
+        return seen.isPresent() ? seen.get() : readBackMatches(key);
     }
 
     /** Reads the stored blob back and hashes it. */
