@@ -8,8 +8,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,8 +24,8 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * @tus/server 2.x from npm (the Node reference server, which Supabase Storage builds on), run
  * as a separate Node process on 127.0.0.1 with a random port: {@code
- * engine/src/test/node/tus-server/server.mjs}, whose packages {@code .ci/run} installs with
- * {@code npm ci}. Two modes:
+ * engine/src/test/node/tus-server/server.mjs}. Its packages come from the lockfile beside it:
+ * {@link #start} runs {@code npm ci} there when they are missing (so does {@code .ci/run}). Two modes:
  * <ul>
  *   <li>{@link Mode#PLAIN}: a self-hoster's server, uploads named by their {@code objectName}
  *       metadata, the file store's folder served at {@code /blobs/<name>};
@@ -79,9 +82,7 @@ public final class TusNodeServer implements AutoCloseable {
     /** Starts a server keeping its files under {@code dir}; skips (fails under CI) when it cannot. */
     public static TusNodeServer start(Path dir, Mode mode) throws Exception {
         Path folder = serverFolder();
-        if (!Files.isDirectory(folder.resolve("node_modules/@tus/server"))) {
-            unavailable("the Node packages are not installed: run 'npm ci' in " + folder + " (.ci/run does)");
-        }
+        installPackages(folder);
         Files.createDirectories(dir);
         List<String> cmd = new ArrayList<>(List.of("node", folder.resolve("server.mjs").toString(), "--mode",
                 mode.name().toLowerCase(), "--dir", dir.toString(), "--port", "0"));
@@ -110,6 +111,40 @@ public final class TusNodeServer implements AutoCloseable {
         }
         process.destroyForcibly();
         throw new IllegalStateException("@tus/server did not start; its log:\n" + log(dir));
+    }
+
+    /**
+     * Runs {@code npm ci} in {@code folder} when its packages are missing, so the README's one
+     * test command works on a fresh checkout. Test JVMs of several modules may start at once: a
+     * file lock lets one install while the others wait.
+     */
+    private static void installPackages(Path folder) throws IOException, InterruptedException {
+        Path marker = folder.resolve("node_modules/@tus/server/package.json");
+        if (Files.isRegularFile(marker)) {
+            return;
+        }
+        try (FileChannel lockFile = FileChannel.open(folder.resolve(".npm-install.lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = lockFile.lock()) {
+            if (Files.isRegularFile(marker)) {
+                return;
+            }
+            Path log = Files.createTempFile("blobsync-npm-ci", ".log");
+            Process npm;
+            try {
+                npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+                        .directory(folder.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            } catch (IOException e) {
+                unavailable("npm could not be started to install the server's packages in " + folder
+                        + " ('npm' on the PATH): " + e.getMessage());
+                throw e;
+            }
+            if (!npm.waitFor(10, TimeUnit.MINUTES) || npm.exitValue() != 0) {
+                npm.destroyForcibly();
+                unavailable("'npm ci' in " + folder + " failed:\n" + Files.readString(log));
+            }
+            Files.deleteIfExists(log);
+        }
     }
 
     private static void unavailable(String why) {
