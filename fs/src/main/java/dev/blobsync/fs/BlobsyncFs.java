@@ -79,7 +79,9 @@ public final class BlobsyncFs extends FuseStubFS {
         this.engine = engine;
         this.options = options;
         for (String name : engine.schema().tables().keySet()) {
-            tables.put(name, new TableIndex(engine.table(name)));
+            // Beside the record folders' scratch files; ".names" is no record id and no file name in the mount.
+            Path names = engine.scratchDirectory().resolve(name).resolve(".names");
+            tables.put(name, new TableIndex(engine.table(name), names));
         }
         this.ops = new FsOps(engine, tables, notes);
     }

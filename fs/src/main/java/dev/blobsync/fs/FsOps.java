@@ -189,9 +189,9 @@ final class FsOps {
     // ---- open, create, read, write, close ------------------------------------------------------
 
     Opened open(String path, int flags) throws IOException {
-        Node node = resolver.resolve(path);
         boolean write = (flags & O_ACCMODE) != O_RDONLY;
         boolean trunc = (flags & O_TRUNC) != 0;
+        Node node = write ? resolver.forWriting(resolver.resolve(path)) : resolver.resolve(path);
         if (node instanceof Node.StatusFile f) {
             if (write) {
                 throw new FsException(Errnos.EACCES, f.name() + " is read-only");
@@ -229,9 +229,9 @@ final class FsOps {
     }
 
     Opened create(String path, int mode, int flags) throws IOException {
-        Node parent = resolver.resolve(PathResolver.parentOf(path));
+        Node parent = resolver.resolveParent(PathResolver.parentOf(path));
         PathResolver.split(path);
-        Node node = resolver.child(parent, PathResolver.nameOf(path));
+        Node node = resolver.forWriting(resolver.child(parent, PathResolver.nameOf(path)));
         if (node instanceof Node.Scratch s) {
             FileChannel channel = ScratchFiles.create(s.file(), mode, (flags & O_EXCL) != 0);
             return register(new Handle.Scratch(channel), false, false);
@@ -355,7 +355,7 @@ final class FsOps {
     // ---- size, names, folders ----------------------------------------------------------------
 
     void truncate(String path, long size) throws IOException {
-        Node node = resolver.resolve(path);
+        Node node = resolver.forWriting(resolver.resolve(path));
         if (node instanceof Node.Scratch s) {
             ScratchFiles.truncate(s.file(), size);
             return;
@@ -404,7 +404,7 @@ final class FsOps {
     }
 
     void mkdir(String path, int mode) throws IOException {
-        Node parent = resolver.resolve(PathResolver.parentOf(path));
+        Node parent = resolver.resolveParent(PathResolver.parentOf(path));
         PathResolver.split(path);
         String name = PathResolver.nameOf(path);
         if (parent instanceof Node.TableDir t) {

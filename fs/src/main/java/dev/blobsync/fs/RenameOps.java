@@ -35,9 +35,12 @@ final class RenameOps {
     void rename(String from, String to) throws IOException {
         Node src = resolver.resolve(from);
         PathResolver.split(to);
-        Node parent = resolver.resolve(PathResolver.parentOf(to));
+        Node parent = resolver.resolveParent(PathResolver.parentOf(to));
         String name = PathResolver.nameOf(to);
         Node dst = resolver.child(parent, name);
+        if (!(src instanceof Node.Blob b && b.alias())) {
+            dst = resolver.forWriting(dst);
+        }
         if (src instanceof Node.RecordDir dir) {
             renameRecordDir(dir, parent, dst, name);
         } else if (src instanceof Node.Scratch scratch) {
