@@ -29,6 +29,8 @@ import java.util.concurrent.ConcurrentMap;
  * non-blob fields, two-space indent, trailing newline) and parsed back into field changes.
  */
 final class MetaJson {
+    /** The largest meta.json an edit may write: 1 MiB. Records are small; bytes belong in blobs. */
+    static final int MAX_BYTES = 1 << 20;
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);

@@ -77,6 +77,7 @@ final class RecordOps {
             }
             try {
                 UUID id = file.key.id();
+                file.checkCompleteLocked();
                 applyMeta(table, currentRecord(table, id), file.bufferLocked(), file.lengthLocked());
                 notes.clear(path);
             } finally {

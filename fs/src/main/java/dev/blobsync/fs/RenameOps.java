@@ -102,6 +102,10 @@ final class RenameOps {
             throw new FsException(Errnos.EISDIR, "a folder cannot replace a record's file");
         }
         if (dst instanceof Node.Meta meta) {
+            if (Files.size(src.file()) > MetaJson.MAX_BYTES) {
+                throw new FsException(Errnos.EFBIG, src.name() + " is larger than meta.json may be (1 MiB, "
+                        + MetaJson.MAX_BYTES + " bytes); meta.json is unchanged");
+            }
             byte[] bytes = Files.readAllBytes(src.file());
             records.applyMeta(meta.table(), meta.record(), bytes, bytes.length);
             Files.delete(src.file());
