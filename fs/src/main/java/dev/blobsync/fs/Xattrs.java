@@ -60,6 +60,8 @@ final class Xattrs {
                     return "local-only";
                 } else if (node instanceof Node.RecordDir || node instanceof Node.Meta) {
                     return recordState(record);
+                } else if (node instanceof Node.TableDir t) {
+                    return t.table().complete() ? "loaded" : "loading";
                 }
                 return null;
             case PROGRESS:
@@ -67,6 +69,9 @@ final class Xattrs {
                     return format(blobProgress(b.ref()));
                 } else if (node instanceof Node.RecordDir) {
                     return format(recordProgress(record));
+                } else if (node instanceof Node.TableDir t && !t.table().complete()) {
+                    // How many records the folder holds so far: the change feed does not say how many will come.
+                    return Integer.toString(t.table().size());
                 }
                 return null;
             case ERROR:
