@@ -14,6 +14,7 @@ import dev.blobsync.engine.InvalidException;
 import dev.blobsync.engine.Record;
 import dev.blobsync.engine.schema.FieldSchema;
 import dev.blobsync.engine.schema.FieldType;
+import dev.blobsync.engine.schema.JsonSyntax;
 import dev.blobsync.engine.schema.TableSchema;
 import java.io.IOException;
 import java.util.Arrays;
@@ -96,11 +97,10 @@ final class MetaJson {
         try {
             node = MAPPER.readTree(bytes, 0, length);
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? ""
-                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-            throw new InvalidException("meta.json is not valid JSON" + where + ": " + firstLine(e.getOriginalMessage()));
+            throw new InvalidException("meta.json is not valid JSON: " + JsonSyntax.describe(e));
         } catch (IOException e) {
-            throw new InvalidException("meta.json is not valid JSON: " + firstLine(e.getMessage()));
+            // Reading a byte array fails only on what the parser rejects; say so without its internals.
+            throw new InvalidException("meta.json is not valid JSON: it cannot be read as UTF-8 text");
         }
         if (node == null || !node.isObject()) {
             throw new InvalidException("meta.json must hold one JSON object");
@@ -137,13 +137,5 @@ final class MetaJson {
         } catch (IllegalArgumentException e) {
             return false;
         }
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "unreadable";
-        }
-        int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
     }
 }
