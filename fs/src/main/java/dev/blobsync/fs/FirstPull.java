@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -76,8 +77,11 @@ final class FirstPull {
                     on = refresher;
                 }
                 try {
-                    CompletableFuture.runAsync(() -> tables.forEach(TableIndex::catchUp), on).join();
-                } catch (RuntimeException e) {
+                    CompletableFuture.runAsync(() -> tables.forEach(TableIndex::catchUp), on).get();
+                } catch (InterruptedException e) {
+                    // Unmounting: the refresh thread may already be gone, and the mount with it.
+                    return;
+                } catch (ExecutionException | RuntimeException e) {
                     // The live queries keep the indexes current anyway; only the reread failed.
                     LOG.warn("reading the tables after the first pull failed: {}", e.toString());
                 }
