@@ -15,7 +15,9 @@ import java.util.Optional;
  * The {@code user.blobsync.*} attributes: {@code state}, {@code progress}, {@code error},
  * {@code hash}, {@code id}, {@code priority} (the effective one: the blob's, else its
  * record's, else its table's) and {@code url} (a blob's {@link SyncEngine#blobUrl}: a
- * {@code file:} URL while cached, else a presigned URL from the blob provider).
+ * {@code file:} URL while cached, else a presigned URL from the blob provider). A table folder
+ * has a {@code state} too: {@code loading} until the first pull of this cache has caught up
+ * (with the records it holds so far as {@code progress}), then {@code loaded}.
  */
 final class Xattrs {
     static final String PREFIX = "user.blobsync.";
