@@ -293,6 +293,21 @@ final class DefaultSyncEngine implements SyncEngine {
     }
 
     @Override
+    public PullState pullState() {
+        return new PullState(sync.caughtUp(), sync.received());
+    }
+
+    @Override
+    public PullState awaitCaughtUp(Duration timeout) {
+        try {
+            sync.awaitCaughtUp(System.nanoTime() + timeout.toNanos());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return pullState();
+    }
+
+    @Override
     public boolean flush(Duration timeout) {
         return offline.flush(timeout, stats -> { }).complete();
     }

@@ -101,6 +101,24 @@ public interface SyncEngine extends AutoCloseable {
     /** The local blob cache: stats, priorities and pins, prefetch, eviction. */
     CacheControl cache();
 
+    /**
+     * Whether this device has ever caught up with the data provider's change feed, and how many
+     * records the pull has brought since the engine opened. The default (for engines such as
+     * test doubles) is a device that has caught up.
+     */
+    default PullState pullState() {
+        return new PullState(true, 0);
+    }
+
+    /**
+     * Waits until this device has caught up with the data provider at least once, the provider is
+     * found unreachable, or {@code timeout} passes, and returns the state then. A device that
+     * caught up before (in an earlier run too) returns at once, also when offline.
+     */
+    default PullState awaitCaughtUp(Duration timeout) {
+        return pullState();
+    }
+
     /** Asks the sync loop to push and pull now, without waiting. */
     void syncNow();
 

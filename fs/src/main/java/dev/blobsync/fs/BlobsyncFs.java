@@ -66,6 +66,7 @@ public final class BlobsyncFs extends FuseStubFS {
     private final ErrorNotes notes = new ErrorNotes();
     private final ErrnoMapper errors = new ErrnoMapper(notes);
     private final FsOps ops;
+    private final FirstPull firstPull;
     private final List<IndexFeed> feeds = new ArrayList<>();
 
     // guarded by this (mount and unmount)
@@ -79,9 +80,12 @@ public final class BlobsyncFs extends FuseStubFS {
         this.engine = engine;
         this.options = options;
         for (String name : engine.schema().tables().keySet()) {
-            tables.put(name, new TableIndex(engine.table(name)));
+            // Beside the record folders' scratch files; ".names" is no record id and no file name in the mount.
+            Path names = engine.scratchDirectory().resolve(name).resolve(".names");
+            tables.put(name, new TableIndex(engine.table(name), names));
         }
-        this.ops = new FsOps(engine, tables, notes);
+        this.firstPull = new FirstPull(engine, tables.values(), options.firstListingWait());
+        this.ops = new FsOps(engine, tables, notes, firstPull);
     }
 
     /**
@@ -209,11 +213,13 @@ public final class BlobsyncFs extends FuseStubFS {
             feeds.add(feed);
             index.table().query().includeBlobs().refreshUrls(false).publisher(refresher).subscribe(feed);
         }
+        firstPull.start(refresher);
     }
 
     void stopServing() {
         // jnr-fuse's own shutdown hook would unmount whatever sits at this path at JVM exit.
         super.mounted.set(false);
+        firstPull.stop();
         feeds.forEach(IndexFeed::cancel);
         feeds.clear();
         if (refresher != null) {

@@ -21,6 +21,7 @@ final class Errnos {
     static final int EISDIR = Errno.EISDIR.intValue();
     static final int EINVAL = Errno.EINVAL.intValue();
     static final int ENOSPC = Errno.ENOSPC.intValue();
+    static final int EFBIG = Errno.EFBIG.intValue();
     static final int EROFS = Errno.EROFS.intValue();
     static final int ERANGE = Errno.ERANGE.intValue();
     static final int ENAMETOOLONG = Errno.ENAMETOOLONG.intValue();

@@ -53,6 +53,7 @@ final class FsOps {
     private final RenameOps renames;
     private final ErrorNotes notes;
     private final Xattrs xattrs;
+    private final FirstPull firstPull;
     private final Instant started = Instant.now();
 
     private final ConcurrentMap<Long, Handle> handles = new ConcurrentHashMap<>();
@@ -60,8 +61,9 @@ final class FsOps {
     /** The blob each path showed at its last open: same hash, the kernel may keep its pages. */
     private final ConcurrentMap<String, String> lastOpenedHash = new ConcurrentHashMap<>();
 
-    FsOps(SyncEngine engine, Map<String, TableIndex> tables, ErrorNotes notes) {
+    FsOps(SyncEngine engine, Map<String, TableIndex> tables, ErrorNotes notes, FirstPull firstPull) {
         this.engine = engine;
+        this.firstPull = firstPull;
         this.tables = tables;
         this.notes = notes;
         this.openFiles = new OpenFiles();
@@ -79,7 +81,7 @@ final class FsOps {
     // ---- attributes and listing ------------------------------------------------------------
 
     Attributes attributes(String path) throws IOException {
-        Node node = resolver.resolve(path);
+        Node node = resolveAfterFirstPull(path);
         if (node instanceof Node.Root || node instanceof Node.TableDir || node instanceof Node.StatusDir) {
             return new Attributes(true, 0755, 0, started);
         } else if (node instanceof Node.RecordDir dir) {
@@ -99,6 +101,36 @@ final class FsOps {
             return new Attributes(false, 0644, blob.ref().size(), blob.record().updatedAt());
         }
         throw FsException.notFound();
+    }
+
+    /**
+     * Resolves {@code path}; a name missing from a table that is still loading is looked up
+     * again once the first pull has caught up (within the same bound as a listing), so that
+     * {@code stat} or {@code [ -e ]} never calls a record missing that is merely not pulled yet.
+     */
+    private Node resolveAfterFirstPull(String path) {
+        Node node;
+        try {
+            node = resolver.resolve(path);
+        } catch (FsException e) {
+            if (e.errno() != Errnos.ENOENT || !inLoadingTable(path)) {
+                throw e;
+            }
+            firstPull.awaitBeforeListing();
+            return resolver.resolve(path);
+        }
+        if (node instanceof Node.Scratch s && inLoadingTable(path) && !Files.exists(s.file(), LinkOption.NOFOLLOW_LINKS)) {
+            // A name no record holds (yet): a scratch file it would become.
+            firstPull.awaitBeforeListing();
+            return resolver.resolve(path);
+        }
+        return node;
+    }
+
+    private boolean inLoadingTable(String path) {
+        String[] parts = PathResolver.split(path);
+        TableIndex table = parts.length >= 2 ? tables.get(parts[0]) : null;
+        return table != null && !table.complete();
     }
 
     private static Instant modifiedOf(Node node) {
@@ -138,6 +170,10 @@ final class FsOps {
             names.add(PathResolver.QUEUE_FILE);
             names.add(PathResolver.CONFLICTS_DIR);
         } else if (node instanceof Node.TableDir t) {
+            if (!t.table().complete()) {
+                // Never caught up with the provider: do not let a partial table look complete.
+                firstPull.awaitBeforeListing();
+            }
             List<java.util.UUID> shown = new java.util.ArrayList<>();
             for (TableIndex.Entry e : t.table().entries()) {
                 names.add(e.display());
@@ -189,9 +225,9 @@ final class FsOps {
     // ---- open, create, read, write, close ------------------------------------------------------
 
     Opened open(String path, int flags) throws IOException {
-        Node node = resolver.resolve(path);
         boolean write = (flags & O_ACCMODE) != O_RDONLY;
         boolean trunc = (flags & O_TRUNC) != 0;
+        Node node = write ? resolver.forWriting(resolver.resolve(path)) : resolver.resolve(path);
         if (node instanceof Node.StatusFile f) {
             if (write) {
                 throw new FsException(Errnos.EACCES, f.name() + " is read-only");
@@ -229,9 +265,9 @@ final class FsOps {
     }
 
     Opened create(String path, int mode, int flags) throws IOException {
-        Node parent = resolver.resolve(PathResolver.parentOf(path));
+        Node parent = resolver.resolveParent(PathResolver.parentOf(path));
         PathResolver.split(path);
-        Node node = resolver.child(parent, PathResolver.nameOf(path));
+        Node node = resolver.forWriting(resolver.child(parent, PathResolver.nameOf(path)));
         if (node instanceof Node.Scratch s) {
             FileChannel channel = ScratchFiles.create(s.file(), mode, (flags & O_EXCL) != 0);
             return register(new Handle.Scratch(channel), false, false);
@@ -355,7 +391,7 @@ final class FsOps {
     // ---- size, names, folders ----------------------------------------------------------------
 
     void truncate(String path, long size) throws IOException {
-        Node node = resolver.resolve(path);
+        Node node = resolver.forWriting(resolver.resolve(path));
         if (node instanceof Node.Scratch s) {
             ScratchFiles.truncate(s.file(), size);
             return;
@@ -404,7 +440,7 @@ final class FsOps {
     }
 
     void mkdir(String path, int mode) throws IOException {
-        Node parent = resolver.resolve(PathResolver.parentOf(path));
+        Node parent = resolver.resolveParent(PathResolver.parentOf(path));
         PathResolver.split(path);
         String name = PathResolver.nameOf(path);
         if (parent instanceof Node.TableDir t) {
@@ -506,7 +542,8 @@ final class FsOps {
             // The status file still shows the record counts.
             queue = null;
         }
-        return StatusReport.render(tables.values(), queue, handles.size(), notes.size());
+        return StatusReport.render(tables.values(), firstPull.loaded(), firstPull.received(), queue, handles.size(),
+                notes.size());
     }
 
     /** Saves every open written file (before unmount), reporting the first failure. */

@@ -24,21 +24,39 @@ import java.util.Objects;
  * @param attrTimeout    how long the kernel may cache a file's attributes
  * @param entryTimeout   how long the kernel may cache a name lookup
  * @param debug          let libfuse print every request ({@code -d})
+ * @param firstListingWait how long a listing of a table folder waits, on a cache that has never
+ *                       caught up with the data provider, for the first pull to catch up (it
+ *                       stops waiting at once when the provider is unreachable); after that it
+ *                       shows what it has, and the folder says {@code loading}
  */
-public record FsOptions(boolean singleThreaded, Duration attrTimeout, Duration entryTimeout, boolean debug) {
+public record FsOptions(boolean singleThreaded, Duration attrTimeout, Duration entryTimeout, boolean debug,
+                        Duration firstListingWait) {
+
+    /** The default {@link #firstListingWait}. */
+    public static final Duration FIRST_LISTING_WAIT = Duration.ofSeconds(30);
 
     public FsOptions {
         Objects.requireNonNull(attrTimeout, "attrTimeout");
         Objects.requireNonNull(entryTimeout, "entryTimeout");
-        if (attrTimeout.isNegative() || entryTimeout.isNegative()) {
+        Objects.requireNonNull(firstListingWait, "firstListingWait");
+        if (attrTimeout.isNegative() || entryTimeout.isNegative() || firstListingWait.isNegative()) {
             throw new IllegalArgumentException("timeouts must not be negative: attr " + attrTimeout
-                    + ", entry " + entryTimeout);
+                    + ", entry " + entryTimeout + ", first listing " + firstListingWait);
         }
     }
 
-    /** Multithreaded, one-second timeouts, no debug output. */
+    /** With the default {@link #FIRST_LISTING_WAIT}. */
+    public FsOptions(boolean singleThreaded, Duration attrTimeout, Duration entryTimeout, boolean debug) {
+        this(singleThreaded, attrTimeout, entryTimeout, debug, FIRST_LISTING_WAIT);
+    }
+
+    /** Multithreaded, one-second timeouts, no debug output, 30 s for a first listing. */
     public static FsOptions defaults() {
         return new FsOptions(false, Duration.ofSeconds(1), Duration.ofSeconds(1), false);
+    }
+
+    public FsOptions withFirstListingWait(Duration wait) {
+        return new FsOptions(singleThreaded, attrTimeout, entryTimeout, debug, wait);
     }
 
     /**

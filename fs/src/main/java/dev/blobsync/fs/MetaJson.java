@@ -14,6 +14,7 @@ import dev.blobsync.engine.InvalidException;
 import dev.blobsync.engine.Record;
 import dev.blobsync.engine.schema.FieldSchema;
 import dev.blobsync.engine.schema.FieldType;
+import dev.blobsync.engine.schema.JsonSyntax;
 import dev.blobsync.engine.schema.TableSchema;
 import java.io.IOException;
 import java.util.Arrays;
@@ -29,6 +30,8 @@ import java.util.concurrent.ConcurrentMap;
  * non-blob fields, two-space indent, trailing newline) and parsed back into field changes.
  */
 final class MetaJson {
+    /** The largest meta.json an edit may write: 1 MiB. Records are small; bytes belong in blobs. */
+    static final int MAX_BYTES = 1 << 20;
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -94,11 +97,10 @@ final class MetaJson {
         try {
             node = MAPPER.readTree(bytes, 0, length);
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? ""
-                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-            throw new InvalidException("meta.json is not valid JSON" + where + ": " + firstLine(e.getOriginalMessage()));
+            throw new InvalidException("meta.json is not valid JSON: " + JsonSyntax.describe(e));
         } catch (IOException e) {
-            throw new InvalidException("meta.json is not valid JSON: " + firstLine(e.getMessage()));
+            // Reading a byte array fails only on what the parser rejects; say so without its internals.
+            throw new InvalidException("meta.json is not valid JSON: it cannot be read as UTF-8 text");
         }
         if (node == null || !node.isObject()) {
             throw new InvalidException("meta.json must hold one JSON object");
@@ -135,13 +137,5 @@ final class MetaJson {
         } catch (IllegalArgumentException e) {
             return false;
         }
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "unreadable";
-        }
-        int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
     }
 }

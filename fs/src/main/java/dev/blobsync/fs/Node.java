@@ -26,7 +26,12 @@ sealed interface Node {
     record TableDir(TableIndex table) implements Node {
     }
 
-    record RecordDir(TableIndex table, TableIndex.Entry entry) implements Node {
+    /**
+     * A record's folder. {@code alias}: reached by a name the folder had before a local edit
+     * renamed it (only as the parent of a path); then only its scratch files and files open for
+     * writing are reachable in it.
+     */
+    record RecordDir(TableIndex table, TableIndex.Entry entry, boolean alias) implements Node {
         Record record() {
             return entry.record();
         }

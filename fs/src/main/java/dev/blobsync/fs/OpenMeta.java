@@ -8,6 +8,10 @@ import java.util.function.Supplier;
  * meta.json open for writing: the edited bytes live in memory until flush, where the whole
  * document is parsed and applied. A failed apply drops the edit, so the file reads back the
  * record as it still is.
+ *
+ * <p>The buffer never grows past {@link MetaJson#MAX_BYTES}: a write or truncate beyond it
+ * fails with EFBIG before anything is allocated, and an edit that lost a write that way is
+ * dropped at close (EFBIG again) rather than applied in part.
  */
 final class OpenMeta extends ContentFile {
     private final Supplier<byte[]> current;
@@ -17,6 +21,7 @@ final class OpenMeta extends ContentFile {
     private int length;
     private boolean loaded;
     private boolean dirty;
+    private boolean lostWrite;
 
     /** @param current renders the record's meta.json as it is now */
     OpenMeta(Key key, Supplier<byte[]> current) {
@@ -33,12 +38,17 @@ final class OpenMeta extends ContentFile {
         }
     }
 
+    private static FsException tooLarge() {
+        return new FsException(Errnos.EFBIG, "meta.json is limited to 1 MiB (" + MetaJson.MAX_BYTES
+                + " bytes); the edit was not saved. Keep large data in a blob field or a file beside it.");
+    }
+
     private void ensureCapacityLocked(long needed) {
-        if (needed > Integer.MAX_VALUE - 16) {
-            throw new FsException(Errnos.EINVAL, "meta.json cannot be that large");
+        if (needed > MetaJson.MAX_BYTES) {
+            throw tooLarge();
         }
         if (needed > buf.length) {
-            buf = Arrays.copyOf(buf, (int) Math.max(needed, Math.min(Integer.MAX_VALUE - 16, 2L * buf.length)));
+            buf = Arrays.copyOf(buf, (int) Math.min(MetaJson.MAX_BYTES, Math.max(needed, 2L * buf.length)));
         }
     }
 
@@ -55,8 +65,12 @@ final class OpenMeta extends ContentFile {
 
     @Override
     synchronized void write(ByteBuffer src, long position) {
-        loadLocked();
         int n = src.remaining();
+        if (position + n > MetaJson.MAX_BYTES) {
+            lostWrite = true;
+            throw tooLarge();
+        }
+        loadLocked();
         ensureCapacityLocked(position + n);
         if (position > length) {
             Arrays.fill(buf, length, (int) position, (byte) 0);
@@ -68,6 +82,9 @@ final class OpenMeta extends ContentFile {
 
     @Override
     synchronized void truncate(long size) {
+        if (size > MetaJson.MAX_BYTES) {
+            throw tooLarge();
+        }
         if (size == 0) {
             buf = new byte[4096];
             length = 0;
@@ -94,6 +111,13 @@ final class OpenMeta extends ContentFile {
         return dirty;
     }
 
+    /** Fails with EFBIG when a write of this edit was refused for its size; call with the monitor held. */
+    void checkCompleteLocked() {
+        if (lostWrite) {
+            throw tooLarge();
+        }
+    }
+
     /** The edited document; call with the monitor held, as part of a commit. */
     byte[] bufferLocked() {
         loadLocked();
@@ -110,6 +134,7 @@ final class OpenMeta extends ContentFile {
         length = 0;
         loaded = false;
         dirty = false;
+        lostWrite = false;
     }
 
     /** Marks the buffer as new content, for a file created empty. */

@@ -31,7 +31,22 @@ final class PathResolver {
         this.openFiles = openFiles;
     }
 
+    /** The node {@code path} names now; ENOENT for any name {@code ls} does not show. */
     Node resolve(String path) {
+        return resolve(path, false);
+    }
+
+    /**
+     * The folder of {@code path}, to create or rename something in: like {@link #resolve}, and a
+     * record folder's name from before a local meta.json edit renamed it answers too (libfuse
+     * still addresses a working directory by it), as a folder in which only scratch files and
+     * files open for writing are reachable ({@link Node.RecordDir#alias()}).
+     */
+    Node resolveParent(String path) {
+        return resolve(path, true);
+    }
+
+    private Node resolve(String path, boolean asParent) {
         String[] parts = split(path);
         if (parts.length == 0) {
             return new Node.Root();
@@ -61,22 +76,50 @@ final class PathResolver {
             return new Node.TableDir(table);
         }
         if (parts.length == 2) {
-            return tableChild(table, parts[1]);
+            TableIndex.Entry former = asParent ? table.formerHolder(parts[1]) : null;
+            return former != null ? new Node.RecordDir(table, former, true) : tableChild(table, parts[1]);
         }
-        TableIndex.Entry entry = table.lookup(parts[1]);
+        TableIndex.Entry entry = table.byName(parts[1]);
+        boolean alias = false;
+        if (entry == null) {
+            entry = table.formerHolder(parts[1]);
+            alias = entry != null;
+        }
         if (entry == null) {
             // Below a table-level file, or below a missing record folder.
             throw FsException.notFound();
         }
+        Node node;
         if (parts.length == 3) {
-            return recordChild(table, entry.record(), parts[2]);
+            node = recordChild(table, entry.record(), parts[2]);
+        } else {
+            // Deeper paths only exist inside scratch folders of a record.
+            Path file = recordScratchDir(table, entry.record().id());
+            for (int i = 2; i < parts.length; i++) {
+                file = file.resolve(parts[i]);
+            }
+            node = new Node.Scratch(table, entry.record(), checkInside(file), parts[parts.length - 1]);
         }
-        // Deeper paths only exist inside scratch folders of a record.
-        Path file = recordScratchDir(table, entry.record().id());
-        for (int i = 2; i < parts.length; i++) {
-            file = file.resolve(parts[i]);
+        return alias ? throughAlias(node) : node;
+    }
+
+    /**
+     * What a former folder name may reach: the folder's scratch files and files still open for
+     * writing there, so an editor whose working directory it is can finish (remove its swap and
+     * backup files, close). Never the record's files otherwise: they are ENOENT under it.
+     */
+    private Node throughAlias(Node node) {
+        if (node instanceof Node.Scratch) {
+            return node;
+        } else if (node instanceof Node.Meta m && openFiles.find(
+                new ContentFile.Key(m.table().name(), m.record().id(), ContentFile.META)) != null) {
+            return node;
+        } else if (node instanceof Node.Blob b && !b.alias() && openFiles.find(new ContentFile.Key(
+                b.table().name(), b.record().id(), b.field().name())) instanceof OpenBlob ob
+                && ob.fileName.equals(b.name())) {
+            return node;
         }
-        return new Node.Scratch(table, entry.record(), checkInside(file), parts[parts.length - 1]);
+        throw FsException.notFound();
     }
 
     /** The node {@code name} would be inside {@code parent}, existing or not. */
@@ -84,7 +127,8 @@ final class PathResolver {
         if (parent instanceof Node.TableDir t) {
             return tableChild(t.table(), name);
         } else if (parent instanceof Node.RecordDir r) {
-            return recordChild(r.table(), r.record(), name);
+            Node node = recordChild(r.table(), r.record(), name);
+            return r.alias() ? throughAlias(node) : node;
         } else if (parent instanceof Node.Scratch s && Files.isDirectory(s.file(), LinkOption.NOFOLLOW_LINKS)) {
             return new Node.Scratch(s.table(), s.record(), s.file().resolve(name), name);
         } else if (parent instanceof Node.Root || parent instanceof Node.StatusDir) {
@@ -93,11 +137,24 @@ final class PathResolver {
         throw FsException.quiet(Errnos.ENOTDIR);
     }
 
+    /**
+     * {@code node} as something to write: an imported file's old name is no way to change the
+     * record it went into, so writing to it (open for writing, create, truncate, a rename onto
+     * it) imports a new file under that name, and the old name stops answering.
+     */
+    Node forWriting(Node node) {
+        if (node instanceof Node.Blob b && b.alias()) {
+            b.table().removeImportAlias(b.name());
+            return new Node.Import(b.table(), b.name(), MimeTypes.forName(b.name()));
+        }
+        return node;
+    }
+
     /** The node {@code name} would be inside the table folder. */
     Node tableChild(TableIndex table, String name) {
-        TableIndex.Entry entry = table.lookup(name);
+        TableIndex.Entry entry = table.byName(name);
         if (entry != null) {
-            return new Node.RecordDir(table, entry);
+            return new Node.RecordDir(table, entry, false);
         }
         TableIndex.ImportAlias alias = table.importAlias(name);
         if (alias != null) {

@@ -77,6 +77,7 @@ final class RecordOps {
             }
             try {
                 UUID id = file.key.id();
+                file.checkCompleteLocked();
                 applyMeta(table, currentRecord(table, id), file.bufferLocked(), file.lengthLocked());
                 notes.clear(path);
             } finally {
@@ -151,7 +152,7 @@ final class RecordOps {
         return created;
     }
 
-    /** A draft for a folder made with mkdir, keeping the name the user typed. */
+    /** A draft for a folder made with mkdir, its folder keeping the name the user typed (see {@link TableIndex}). */
     Record createDraft(TableIndex table, String folderName) {
         if (table.byName(folderName) != null) {
             throw new FsException(Errnos.EEXIST, "a record folder named " + folderName + " exists already");
@@ -159,8 +160,7 @@ final class RecordOps {
         Map<String, Object> fields = defaults(table.schema());
         table.nameField().ifPresent(f -> fields.put(f.name(), nameValue(table, UUID.randomUUID(), fields, folderName)));
         Record draft = table.table().insertDraft(fields);
-        table.put(draft);
-        table.nameAsTyped(draft.id(), folderName);
+        table.putNamed(draft, folderName);
         return draft;
     }
 
@@ -175,8 +175,7 @@ final class RecordOps {
         }
         Map<String, Object> changes = new LinkedHashMap<>();
         changes.put(field.name(), nameValue(table, record.id(), record.fields(), newName));
-        table.update(record.id(), changes);
-        table.nameAsTyped(record.id(), newName);
+        table.rename(record.id(), changes, newName);
     }
 
     /**

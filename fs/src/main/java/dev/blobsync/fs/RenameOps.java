@@ -35,9 +35,12 @@ final class RenameOps {
     void rename(String from, String to) throws IOException {
         Node src = resolver.resolve(from);
         PathResolver.split(to);
-        Node parent = resolver.resolve(PathResolver.parentOf(to));
+        Node parent = resolver.resolveParent(PathResolver.parentOf(to));
         String name = PathResolver.nameOf(to);
         Node dst = resolver.child(parent, name);
+        if (!(src instanceof Node.Blob b && b.alias())) {
+            dst = resolver.forWriting(dst);
+        }
         if (src instanceof Node.RecordDir dir) {
             renameRecordDir(dir, parent, dst, name);
         } else if (src instanceof Node.Scratch scratch) {
@@ -99,6 +102,10 @@ final class RenameOps {
             throw new FsException(Errnos.EISDIR, "a folder cannot replace a record's file");
         }
         if (dst instanceof Node.Meta meta) {
+            if (Files.size(src.file()) > MetaJson.MAX_BYTES) {
+                throw new FsException(Errnos.EFBIG, src.name() + " is larger than meta.json may be (1 MiB, "
+                        + MetaJson.MAX_BYTES + " bytes); meta.json is unchanged");
+            }
             byte[] bytes = Files.readAllBytes(src.file());
             records.applyMeta(meta.table(), meta.record(), bytes, bytes.length);
             Files.delete(src.file());

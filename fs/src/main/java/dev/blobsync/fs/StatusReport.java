@@ -10,8 +10,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Renders {@code .blobsync/status.json}: records by state per table, and what is pending
- * (record changes and uploads, from the engine's offline queue when it can tell).
+ * Renders {@code .blobsync/status.json}: whether the first pull of this cache has caught up
+ * ({@code pull}), records by state per table, and what is pending (record changes and uploads,
+ * from the engine's offline queue when it can tell).
  */
 final class StatusReport {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -19,8 +20,16 @@ final class StatusReport {
     private StatusReport() {
     }
 
-    static byte[] render(Collection<TableIndex> tables, QueueStats queue, int openFiles, int errors) {
+    /**
+     * @param loaded   the tables hold what the data provider holds as of a pull that caught up
+     * @param received records received from the provider since the engine opened
+     */
+    static byte[] render(Collection<TableIndex> tables, boolean loaded, long received, QueueStats queue,
+                         int openFiles, int errors) {
         ObjectNode root = MAPPER.createObjectNode();
+        ObjectNode pull = root.putObject("pull");
+        pull.put("state", loaded ? "caught-up" : "loading");
+        pull.put("received", received);
         ObjectNode totals = root.putObject("records");
         ObjectNode perTable = root.putObject("tables");
         for (RecordState s : RecordState.values()) {

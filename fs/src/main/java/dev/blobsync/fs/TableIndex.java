@@ -5,6 +5,7 @@ import dev.blobsync.engine.Table;
 import dev.blobsync.engine.schema.FieldSchema;
 import dev.blobsync.engine.schema.FieldType;
 import dev.blobsync.engine.schema.TableSchema;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -12,6 +13,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -25,8 +27,17 @@ import java.util.regex.Pattern;
  * <p>A record's folder is named by {@link TableSchema#folderName}. When two records render the
  * same name, the one that held it first keeps it and the other gets a visible suffix
  * {@code " [<first 8 hex of its id>]"}; names only move when their record changes. A name the
- * user typed ({@code mkdir}, a folder rename) is kept as long as the record renders the name it
- * rendered then.
+ * user gave a folder ({@code mkdir}, a folder rename) that the template does not render is kept
+ * in {@link TypedNames}, on disk, and shown on every mount of this cache for as long as the
+ * record renders the name it rendered then (a change of a field the template uses, here or on
+ * another device, brings the rendered name back).
+ *
+ * <p>One name per folder: a name the folder no longer has resolves to nothing, so no record can
+ * be reached or removed under a name {@code ls} does not show. The one exception is
+ * {@link #formerHolder}: when a local edit of {@code meta.json} renamed the folder without a
+ * {@code rename()} call, libfuse keeps addressing open files and working directories by the old
+ * path, and {@link PathResolver} lets that path reach the folder's scratch files and files still
+ * open for writing, never the folder itself or its record's files.
  *
  * <p>Every method is synchronized on the index; it calls nothing that takes another lock of the
  * filesystem, so it is the last lock in any order (see {@link BlobsyncFs}).
@@ -50,22 +61,27 @@ final class TableIndex {
     private final Map<UUID, Entry> byId = new HashMap<>();
     private final Map<String, UUID> byName = new HashMap<>();
     private final Map<String, ImportAlias> imports = new HashMap<>();
+    private final TypedNames typedNames;
     /**
-     * Names a folder had before its record was renamed by an edit. libfuse keeps addressing an
-     * open file or a working directory by the path it was opened under, so an editor that saved
-     * a new title into meta.json can still remove its swap file under the old folder name.
-     * Only renames made through this mount leave one: a remote rename shows as the old name gone.
+     * Names a folder had before a local edit of its record (meta.json) renamed it. Only such
+     * edits leave one: a {@code rename()} needs none (libfuse moves its own paths along) and a
+     * remote change shows as the old name gone.
      */
     private final Map<String, UUID> formerNames = new HashMap<>();
     private final Map<UUID, Set<String>> hidden = new HashMap<>();
     private final Map<UUID, Long> generation = new HashMap<>();
     /** Records with an update through this mount under way: their notifications count as local. */
     private final Map<UUID, Integer> writing = new HashMap<>();
+    /** Records being renamed through {@link #rename}: their old name goes at once, with no alias. */
+    private final Map<UUID, Integer> renaming = new HashMap<>();
+    private volatile boolean complete;
 
-    TableIndex(Table table) {
+    /** @param namesDir where the names users gave folders of this table are kept */
+    TableIndex(Table table, Path namesDir) {
         this.table = table;
         this.schema = table.schema();
         this.nameField = singleStringPlaceholder(schema);
+        this.typedNames = new TypedNames(namesDir);
     }
 
     String name() {
@@ -100,14 +116,67 @@ final class TableIndex {
         return strings.size() == 1 ? strings.get(0) : null;
     }
 
+    /**
+     * True once the index holds the table as of a pull that caught up with the data provider;
+     * until then a listing shows only part of the table (see {@link FirstPull}).
+     */
+    boolean complete() {
+        return complete;
+    }
+
+    void markComplete() {
+        complete = true;
+    }
+
     /** Reads every record of the table; the oldest records claim their names first. */
     synchronized void load() {
         byId.clear();
         byName.clear();
+        formerNames.clear();
+        typedNames.load();
         List<Record> records = new ArrayList<>(table.list());
         records.sort(Comparator.comparing(Record::updatedAt).thenComparing(Record::id));
+        Set<UUID> present = new HashSet<>();
         for (Record r : records) {
-            applyLocked(r.id(), r, false);
+            applyLocked(r.id(), r, false, null);
+            present.add(r.id());
+        }
+        // Names kept for records deleted elsewhere while this cache was not mounted.
+        for (UUID id : typedNames.ids()) {
+            if (!present.contains(id)) {
+                typedNames.forget(id);
+            }
+        }
+    }
+
+    /**
+     * Reads the whole table again once the first pull has caught up, taking every record that is
+     * new or changed; records written through the mount meanwhile keep their newer state. Call it
+     * on the thread that calls {@link #refresh}, never beside it: both apply reads of the engine,
+     * and only local writes are guarded against an older read.
+     */
+    void catchUp() {
+        Map<UUID, Long> before;
+        synchronized (this) {
+            before = new HashMap<>(generation);
+        }
+        List<Record> records = new ArrayList<>(table.list());
+        records.sort(Comparator.comparing(Record::updatedAt).thenComparing(Record::id));
+        synchronized (this) {
+            Set<UUID> present = new HashSet<>();
+            for (Record r : records) {
+                present.add(r.id());
+                Entry held = byId.get(r.id());
+                if (Objects.equals(generation.get(r.id()), before.get(r.id()))
+                        && (held == null || !held.record().equals(r))) {
+                    applyLocked(r.id(), r, false, null);
+                }
+            }
+            for (UUID id : new ArrayList<>(byId.keySet())) {
+                if (!present.contains(id) && Objects.equals(generation.get(id), before.get(id))) {
+                    applyLocked(id, null, false, null);
+                }
+            }
         }
     }
 
@@ -124,7 +193,7 @@ final class TableIndex {
         synchronized (this) {
             if (generation.getOrDefault(id, 0L) == before) {
                 // The engine may announce our own update before update() has returned.
-                applyLocked(id, fresh, writing.containsKey(id));
+                applyLocked(id, fresh, writing.containsKey(id) && !renaming.containsKey(id), null);
             }
         }
     }
@@ -145,19 +214,53 @@ final class TableIndex {
         }
     }
 
+    /**
+     * A folder rename: updates the record through the engine and names its folder
+     * {@code newName} at once. The old name resolves to nothing from then on.
+     */
+    Record rename(UUID id, Map<String, Object> changes, String newName) {
+        synchronized (this) {
+            writing.merge(id, 1, Integer::sum);
+            renaming.merge(id, 1, Integer::sum);
+        }
+        try {
+            Record updated = table.update(id, changes);
+            synchronized (this) {
+                generation.merge(id, 1L, Long::sum);
+                applyLocked(id, updated, false, newName);
+            }
+            return updated;
+        } finally {
+            synchronized (this) {
+                writing.computeIfPresent(id, (k, n) -> n == 1 ? null : n - 1);
+                renaming.computeIfPresent(id, (k, n) -> n == 1 ? null : n - 1);
+            }
+        }
+    }
+
     /** Takes the record a local write returned, so the writer reads its own write at once. */
     synchronized void put(Record r) {
         generation.merge(r.id(), 1L, Long::sum);
-        applyLocked(r.id(), r, true);
+        applyLocked(r.id(), r, true, null);
+    }
+
+    /** Takes a record made by {@code mkdir}, its folder named as the user typed it. */
+    synchronized void putNamed(Record r, String typedName) {
+        generation.merge(r.id(), 1L, Long::sum);
+        applyLocked(r.id(), r, false, typedName);
     }
 
     synchronized void remove(UUID id) {
         generation.merge(id, 1L, Long::sum);
-        applyLocked(id, null, true);
+        applyLocked(id, null, true, null);
     }
 
-    /** @param local the change was made through this mount, so its old folder name stays resolvable */
-    private void applyLocked(UUID id, Record r, boolean local) {
+    /**
+     * @param local    the change was made through this mount: if it renames the folder, the old
+     *                 name stays resolvable for what libfuse still addresses by it
+     * @param typedNow the name the user gives the folder now, or null to keep the current rule
+     */
+    private void applyLocked(UUID id, Record r, boolean local, String typedNow) {
         Entry old = byId.get(id);
         if (r == null) {
             if (old != null) {
@@ -167,18 +270,32 @@ final class TableIndex {
                 formerNames.values().removeIf(id::equals);
                 imports.values().removeIf(a -> a.id().equals(id));
             }
+            typedNames.forget(id);
             return;
         }
         String base = schema.folderName(id, r.fields());
-        String typed = old == null ? null : old.typed();
-        String typedBase = old == null ? null : old.typedBase();
-        if (typed != null && !base.equals(typedBase)) {
+        String typed;
+        String typedBase;
+        if (typedNow != null) {
+            typed = typedNow;
+            typedBase = base;
+        } else if (old != null) {
+            typed = old.typed();
+            typedBase = old.typedBase();
+        } else {
+            TypedNames.Name kept = typedNames.get(id);
+            typed = kept == null ? null : kept.typed();
+            typedBase = kept == null ? null : kept.base();
+        }
+        if (typed != null && (typed.equals(base) || !base.equals(typedBase))) {
             typed = null;
             typedBase = null;
         }
         String wanted = typed != null ? typed : base;
         String display;
-        if (old != null && (old.display().equals(wanted) || (typed == null && old.base().equals(base)))) {
+        boolean keep = old != null && (old.display().equals(wanted)
+                || (typedNow == null && typed == null && old.typed() == null && old.base().equals(base)));
+        if (keep) {
             display = old.display();
         } else {
             if (old != null) {
@@ -188,6 +305,11 @@ final class TableIndex {
                 }
             }
             display = claimLocked(wanted, id);
+        }
+        if (typed != null) {
+            typedNames.put(id, new TypedNames.Name(typed, typedBase));
+        } else {
+            typedNames.forget(id);
         }
         byId.put(id, new Entry(r, base, display, typed, typedBase));
     }
@@ -207,38 +329,21 @@ final class TableIndex {
         return name;
     }
 
-    /**
-     * Names the folder of {@code id} as the user typed it, when that name is free; it stays
-     * while the record keeps rendering its current name.
-     */
-    synchronized void nameAsTyped(UUID id, String typedName) {
-        Entry e = byId.get(id);
-        if (e == null || e.display().equals(typedName)) {
-            return;
-        }
-        UUID holder = byName.get(typedName);
-        if (holder != null && !holder.equals(id)) {
-            return;
-        }
-        byName.remove(e.display(), id);
-        formerNames.put(e.display(), id);
-        byName.put(typedName, id);
-        formerNames.remove(typedName);
-        byId.put(id, new Entry(e.record(), e.base(), typedName, typedName, e.base()));
-    }
-
     /** The record whose folder is named {@code folder} now. */
     synchronized Entry byName(String folder) {
         UUID id = byName.get(folder);
         return id == null ? null : byId.get(id);
     }
 
-    /** Like {@link #byName}, but also finds a record by a name its folder had earlier in this mount. */
-    synchronized Entry lookup(String folder) {
-        UUID id = byName.get(folder);
-        if (id == null) {
-            id = formerNames.get(folder);
+    /**
+     * The record whose folder was named {@code folder} before a local meta.json edit renamed it,
+     * when no folder has that name now. Only for paths inside the folder (see the class comment).
+     */
+    synchronized Entry formerHolder(String folder) {
+        if (byName.containsKey(folder)) {
+            return null;
         }
+        UUID id = formerNames.get(folder);
         return id == null ? null : byId.get(id);
     }
 
@@ -248,6 +353,10 @@ final class TableIndex {
 
     synchronized List<Entry> entries() {
         return new ArrayList<>(byId.values());
+    }
+
+    synchronized int size() {
+        return byId.size();
     }
 
     synchronized void addImportAlias(String fileName, UUID id, String field) {

@@ -15,7 +15,9 @@ import java.util.Optional;
  * The {@code user.blobsync.*} attributes: {@code state}, {@code progress}, {@code error},
  * {@code hash}, {@code id}, {@code priority} (the effective one: the blob's, else its
  * record's, else its table's) and {@code url} (a blob's {@link SyncEngine#blobUrl}: a
- * {@code file:} URL while cached, else a presigned URL from the blob provider).
+ * {@code file:} URL while cached, else a presigned URL from the blob provider). A table folder
+ * has a {@code state} too: {@code loading} until the first pull of this cache has caught up
+ * (with the records it holds so far as {@code progress}), then {@code loaded}.
  */
 final class Xattrs {
     static final String PREFIX = "user.blobsync.";
@@ -60,6 +62,8 @@ final class Xattrs {
                     return "local-only";
                 } else if (node instanceof Node.RecordDir || node instanceof Node.Meta) {
                     return recordState(record);
+                } else if (node instanceof Node.TableDir t) {
+                    return t.table().complete() ? "loaded" : "loading";
                 }
                 return null;
             case PROGRESS:
@@ -67,6 +71,9 @@ final class Xattrs {
                     return format(blobProgress(b.ref()));
                 } else if (node instanceof Node.RecordDir) {
                     return format(recordProgress(record));
+                } else if (node instanceof Node.TableDir t && !t.table().complete()) {
+                    // How many records the folder holds so far: the change feed does not say how many will come.
+                    return Integer.toString(t.table().size());
                 }
                 return null;
             case ERROR:

@@ -168,7 +168,10 @@ class CallbackSequenceTest {
         // bash's dup'd descriptor closes again: nothing left to save, still success
         assertThat(fs.flush(path, fi)).isZero();
         assertThat(fs.release(path, fi)).isZero();
-        assertThat(new String(read(path), StandardCharsets.UTF_8)).contains("\"Bay\"");
+        // The new title renamed the folder: the record's files are under the new name only.
+        assertThat(new String(read("/photos/2026-07-04 Bay/meta.json"), StandardCharsets.UTF_8)).contains("\"Bay\"");
+        FileStat st = FileStat.of(Memory.allocateDirect(RT, 256));
+        assertThat(fs.getattr(path, st)).isEqualTo(-2);
     }
 
     @Test

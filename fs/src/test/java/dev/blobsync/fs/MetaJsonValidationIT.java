@@ -52,6 +52,21 @@ class MetaJsonValidationIT {
         rejects("{\"title\": ", "not valid JSON");
     }
 
+    /** Issue 9, defect 6d: where the syntax error is, in words, without the parser's internals. */
+    @Test
+    void syntaxErrorsSayLineAndColumnWithoutParserInternals() throws IOException {
+        Sh.require("getfattr");
+        for (String bad : new String[] {"{\"title\": ", "{\n  \"title\": \"x\"\n  \"body\": 1\n}", "{} {}",
+                "[1, 2", "{\"title\": tru}"}) {
+            assertThatThrownBy(() -> Files.writeString(meta, bad)).isInstanceOf(IOException.class);
+            Sh.Result attr = Sh.run(mount.root(), "getfattr", "--only-values", "-n", "user.blobsync.error", meta.toString());
+            assertThat(attr.out()).as("for %s", bad).containsPattern("line \\d+, column \\d+")
+                    .doesNotContain("Source", "REDACTED", "StreamReadFeature", "DeserializationFeature", "`",
+                            "com.fasterxml", "VALUE_STRING");
+        }
+        assertThat(Files.readString(meta)).isEqualTo(before);
+    }
+
     @Test
     void wrongType() throws IOException {
         rejects(before.replace("\"2026-07-04T10:00:00Z\"", "42"), "takenAt");

@@ -69,6 +69,36 @@ class RecordLifecycleIT {
         assertThat(Files.exists(photos.resolve("IMG_0001.jpg"))).isTrue();
     }
 
+    /**
+     * The imported file's old name still answers stat (cp -p, rsync), but is no way to change the
+     * record it went into: a second photo copied under the same name is a second record, and the
+     * first keeps its bytes (issue 9, defect 1: no alias reaches a record for writing).
+     */
+    @Test
+    void aSecondPhotoCopiedUnderTheSameNameIsASecondRecord() throws IOException {
+        Path photos = mount.mnt().resolve("photos");
+        byte[] first = randomBytes(10_000, 41);
+        byte[] second = randomBytes(20_000, 42);
+        Path a = Files.createDirectories(mount.root().resolve("camera-a")).resolve("IMG_0001.jpg");
+        Path b = Files.createDirectories(mount.root().resolve("camera-b")).resolve("IMG_0001.jpg");
+        Files.write(a, first);
+        Files.write(b, second);
+        for (Path src : new Path[] {a, b}) {
+            Sh.Result cp = Sh.run(mount.root(), "cp", src.toString(), photos.toString());
+            assertThat(cp.exit()).as(cp.err()).isZero();
+        }
+        Path c = Files.createDirectories(mount.root().resolve("camera-c")).resolve("IMG_0001.jpg");
+        Files.write(c, randomBytes(30_000, 43));
+        if (Sh.available("rsync")) {
+            Sh.Result rsync = Sh.run(mount.root(), "rsync", c.toString(), photos + "/");
+            assertThat(rsync.exit()).as(rsync.err()).isZero();
+        }
+        List<Record> all = mount.engine().table("photos").list();
+        assertThat(all).extracting(r -> r.blob("image").sha256()).contains(BlobRoundTripIT.sha256Of(first),
+                BlobRoundTripIT.sha256Of(second));
+        assertThat(all).hasSize(Sh.available("rsync") ? 3 : 2);
+    }
+
     @Test
     void lsShowsTrueSizesAndTimesAndMetaJsonEditsApply() throws IOException {
         Path photos = mount.mnt().resolve("photos");

@@ -17,6 +17,19 @@ public final class TestHub {
     private String cacheKeys = "";
     private String offlineKeys = "";
     private String pollInterval = "200ms";
+    private String takenAt = "datetime";
+    private String familyId = "uuid";
+
+    /**
+     * Writes photos as {@code blobsync init} does in configs written from now on: {@code takenAt}
+     * defaults to {@code now} and {@code familyId} to one family id. A bare photo copied in is then
+     * a complete record that syncs, and a new record's folder starts with today's date
+     * ({@code 2026-11-30 Trip}).
+     */
+    public void photosAsInitWritesThem() {
+        this.takenAt = "{ type: datetime, default: now }";
+        this.familyId = "{ type: uuid, default: 7b1d7f6e-9a4b-4c55-9a55-0c7f3f0f7a01 }";
+    }
 
     /** How often configs written from now on pull the hub (default 200ms). */
     public void pollInterval(String interval) {
@@ -45,7 +58,9 @@ public final class TestHub {
     public Path config(String device) throws IOException {
         Path file = root.resolve("config-" + device + ".yaml");
         Files.writeString(file, yaml(hub, root.resolve("cache-" + device), cacheKeys, offlineKeys)
-                .replace("pollInterval: 200ms", "pollInterval: " + pollInterval));
+                .replace("pollInterval: 200ms", "pollInterval: " + pollInterval)
+                .replace("takenAt: datetime", "takenAt: " + takenAt)
+                .replace("familyId: uuid", "familyId: " + familyId));
         return file;
     }
 

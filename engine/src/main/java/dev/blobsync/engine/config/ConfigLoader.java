@@ -1,11 +1,11 @@
 package dev.blobsync.engine.config;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.blobsync.engine.schema.JsonSyntax;
 import dev.blobsync.engine.schema.Schema;
 import dev.blobsync.engine.schema.SchemaException;
 import java.io.IOException;
@@ -23,8 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -41,7 +39,6 @@ public final class ConfigLoader {
     private static final YAMLMapper YAML = YAMLMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
-    private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '(.*)'");
     private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {
     };
 
@@ -425,13 +422,7 @@ public final class ConfigLoader {
                 return problem;
             }
         }
-        JsonLocation at = e.getLocation();
-        String where = at == null || at.getLineNr() < 1 ? ""
-                : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ";
-        String problem = oneLine(e.getOriginalMessage());
-        Matcher duplicate = DUPLICATE.matcher(problem);
-        return where + (duplicate.matches() ? "the key '" + duplicate.group(1)
-                + "' appears twice in the same map" : problem);
+        return JsonSyntax.describe(e);
     }
 
     private static String oneLine(String text) {

@@ -45,6 +45,8 @@ public final class SyncLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SyncLoop.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CURSOR = "pull.cursor";
+    /** Present once a pull has reached the end of the feed: this store has caught up, ever. */
+    private static final String CAUGHT_UP = "pull.caughtUp";
 
     private final LocalStore store;
     private final DataProvider provider;
@@ -60,6 +62,8 @@ public final class SyncLoop implements AutoCloseable {
     /** False until the first cycle has reached the provider, which is announced as {@code Online}. */
     private volatile boolean announced;
     private volatile boolean pulledOnce;
+    private volatile boolean caughtUp;
+    private final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
     private volatile Runnable firstPull = () -> { };
 
     public SyncLoop(LocalStore store, DataProvider provider, ConflictResolution policy, Duration pollInterval,
@@ -69,6 +73,7 @@ public final class SyncLoop implements AutoCloseable {
         this.policy = policy;
         this.pollInterval = pollInterval;
         this.events = events;
+        this.caughtUp = store.kv(CAUGHT_UP) != null;
         this.thread = new Thread(this::loop, "blobsync-sync");
         this.thread.setDaemon(true);
     }
@@ -120,6 +125,33 @@ public final class SyncLoop implements AutoCloseable {
     /** True once a pull has completed since this loop started: local data has caught up once. */
     public boolean pulledOnce() {
         return pulledOnce;
+    }
+
+    /** True once a pull has reached the end of the feed, in this run or an earlier one (kept in the store). */
+    public boolean caughtUp() {
+        return caughtUp;
+    }
+
+    /** Records received from the provider since this loop started. */
+    public long received() {
+        return received.get();
+    }
+
+    /**
+     * Waits until {@link #caughtUp()}, the provider was found unreachable by the last cycle, the
+     * loop stops, or the deadline passes; true when caught up.
+     */
+    public boolean awaitCaughtUp(long deadlineNanos) throws InterruptedException {
+        synchronized (monitor) {
+            while (!caughtUp) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0 || !running || (announced && !online)) {
+                    return false;
+                }
+                monitor.wait(Math.max(1, left / 1_000_000));
+            }
+            return true;
+        }
     }
 
     /** Runs {@code action} on the sync thread after the first pull completes; set before {@link #start}. */
@@ -345,9 +377,11 @@ public final class SyncLoop implements AutoCloseable {
         while (running) {
             ChangePage page = provider.changesSince(cursor, 500);
             if (page.changes().isEmpty()) {
+                markCaughtUp();
                 return;
             }
             long next = page.cursor();
+            boolean end = !page.hasMore();
             List<RemoteRecord> stored = store.write(c -> {
                 List<RemoteRecord> changed = new ArrayList<>();
                 for (RemoteRecord r : page.changes()) {
@@ -356,8 +390,15 @@ public final class SyncLoop implements AutoCloseable {
                     }
                 }
                 LocalStore.putKv(c, CURSOR, Long.toString(next));
+                if (end && !caughtUp) {
+                    LocalStore.putKv(c, CAUGHT_UP, "true");
+                }
                 return changed;
             });
+            received.addAndGet(page.changes().size());
+            if (end) {
+                caughtUp = true;
+            }
             Map<String, Set<UUID>> seen = new HashMap<>();
             for (RemoteRecord r : stored) {
                 if (seen.computeIfAbsent(r.table(), t -> new LinkedHashSet<>()).add(r.id())) {
@@ -368,6 +409,16 @@ public final class SyncLoop implements AutoCloseable {
             if (!page.hasMore()) {
                 return;
             }
+        }
+    }
+
+    private void markCaughtUp() {
+        if (!caughtUp) {
+            store.write(c -> {
+                LocalStore.putKv(c, CAUGHT_UP, "true");
+                return null;
+            });
+            caughtUp = true;
         }
     }
 

@@ -290,6 +290,19 @@ class ConfigLoaderTest {
                 .hasMessageContaining("'data'");
     }
 
+    /** Issue 9, defect 6d: the parser's internals stay out of the message; the place stays in. */
+    @Test
+    void syntaxErrorsCarryNoParserInternals() throws IOException {
+        String deep = "extra: " + "[".repeat(1200) + "]".repeat(1200) + "\n";
+        failsAt(PROVIDERS + deep + SCHEMA, "")
+                .hasMessageContaining("not valid YAML")
+                .hasMessageContaining("nested more than 1000 levels")
+                .hasMessageNotContaining("StreamReadConstraints").hasMessageNotContaining("`");
+        failsAt("{\"data\": {\"provider\": \"sqlite\"}, \"data\": 1}", "")
+                .hasMessageMatching("(?s).*line \\d+, column \\d+: the key 'data' appears twice.*")
+                .hasMessageNotContaining("Source").hasMessageNotContaining("REDACTED");
+    }
+
     @Test
     void relativePathsResolveAgainstTheConfigFolder() throws IOException {
         Path file = write("conf/blobsync.yaml", """
