@@ -30,6 +30,9 @@ final class PinCommands {
 
     static MountPath resolve(Path path) {
         Path p = path.toAbsolutePath().normalize();
+        if (!java.nio.file.Files.exists(p)) {
+            throw new IllegalArgumentException(p + " does not exist.");
+        }
         MountRegistry.Entry e = MountRegistry.forUser().holding(p).orElseThrow(() -> new IllegalArgumentException(
                 p + " is not inside a running blobsync mount. Start one with: blobsync mount MOUNTPOINT; or pin by"
                         + " query with --table and --where."));
