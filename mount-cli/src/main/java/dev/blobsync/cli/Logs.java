@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Logs {
     static final String PATTERN = "%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level [%thread] %logger{36} - %msg%n";
-    static final FileSize MAX_FILE_SIZE = FileSize.valueOf("4MB");
+    /** 4MB per file; the system property {@code blobsync.log.maxFileSize} (e.g. 20KB) changes it, for tests. */
+    static final FileSize MAX_FILE_SIZE = FileSize.valueOf(System.getProperty("blobsync.log.maxFileSize", "4MB"));
     static final int FILES = 4;
 
     private static boolean managed;
@@ -76,6 +77,8 @@ final class Logs {
         SizeBasedTriggeringPolicy<ch.qos.logback.classic.spi.ILoggingEvent> trigger = new SizeBasedTriggeringPolicy<>();
         trigger.setContext(ctx);
         trigger.setMaxFileSize(MAX_FILE_SIZE);
+        // Logback looks at the file's size once a minute by default: a burst could overshoot by far.
+        trigger.setCheckIncrement(ch.qos.logback.core.util.Duration.buildByMilliseconds(500));
         trigger.start();
         file.setRollingPolicy(rolling);
         file.setTriggeringPolicy(trigger);
