@@ -54,4 +54,27 @@ public interface CacheControl {
      * priority, a bounded number at a time, and not at all while the cache is under pressure.
      */
     void prefetchVisible(String table, List<UUID> recordIds);
+
+    /**
+     * Stores a pin by query: records of {@code table} matching every condition, now and later
+     * (pulled or written here), are kept at {@code priority} until the rule is removed. The
+     * conditions are checked against the schema at once ({@link InvalidException} naming the
+     * field). A rule equal to a stored one returns that one and fetches what it misses again. With
+     * {@link Priority#HIGH}, matches that cannot fit in the cache now fail the call with
+     * {@link QuotaExceededException} and nothing is stored; a later match that cannot fit is
+     * left unpinned and counted in {@link PinRuleStatus#refused()}.
+     *
+     * <p>Precedence: a blob's or record's own priority wins over a rule; a rule wins over its
+     * table's priority; among rules, high wins over low.
+     */
+    PinRule pinRule(String table, java.util.List<PinRule.Condition> where, Priority priority);
+
+    /** The stored pin rules, oldest first, with what each holds now. */
+    java.util.List<PinRuleStatus> pinRules();
+
+    /** Removes pin rule {@code id}; its records fall back to their other priorities. False when there is none. */
+    boolean removePinRule(long id);
+
+    /** How much of what is pinned is cached, for showing a pin filling the cache. */
+    PinProgress pinProgress();
 }

@@ -55,6 +55,11 @@ final class DefaultCacheControl implements CacheControl, ChangeListener, AutoClo
                 return t;
             }, new ThreadPoolExecutor.DiscardPolicy());
     private volatile boolean anyScopes;
+    private final PinRules rules;
+    /** Pinned blobs by SHA-256, as last reconciled: what {@link #pinProgress} measures. */
+    private final Map<String, BlobRef> pinned = new ConcurrentHashMap<>();
+    /** Why the last fetch of a pinned blob failed, by SHA-256; retried when a provider is back online. */
+    private final Map<String, String> pinFailures = new ConcurrentHashMap<>();
 
     DefaultCacheControl(DefaultSyncEngine engine, LocalStore store, BlobCache cache, CacheConfig config) {
         this.engine = engine;
@@ -67,6 +72,7 @@ final class DefaultCacheControl implements CacheControl, ChangeListener, AutoClo
             return t;
         });
         cache.priorityHint(sha -> hints.getOrDefault(sha, "normal"));
+        this.rules = new PinRules(engine, store, this, java.time.Clock.systemUTC());
     }
 
     /** Applies stored priorities to what is cached and starts fetching pinned blobs. */
@@ -74,7 +80,9 @@ final class DefaultCacheControl implements CacheControl, ChangeListener, AutoClo
         List<String> scopes = new ArrayList<>();
         scopes.addAll(store.read(c -> BlobIndex.scopesWith(c, "high")));
         scopes.addAll(store.read(c -> BlobIndex.scopesWith(c, "low")));
-        anyScopes = !scopes.isEmpty();
+        rules.start();
+        anyScopes = !scopes.isEmpty() || rules.any();
+        engine.on(dev.blobsync.engine.event.Online.class, e -> retryFailedPins());
         for (String scope : scopes) {
             if (scope.startsWith("table:")) {
                 engine.findTable(scope.substring(6)).ifPresent(t -> t.list().forEach(r -> reconcile(r)));
@@ -163,7 +171,7 @@ final class DefaultCacheControl implements CacheControl, ChangeListener, AutoClo
     }
 
     /** Refuses a pin whose blobs, with what is pinned already, could never fit in the cache. */
-    private void checkPinFits(List<BlobRef> refs, String what) {
+    void checkPinFits(List<BlobRef> refs, String what) {
         long extra = 0;
         for (BlobRef ref : refs) {
             if (!"high".equals(hints.get(ref.sha256()))) {
@@ -187,6 +195,10 @@ final class DefaultCacheControl implements CacheControl, ChangeListener, AutoClo
             }
             if (p == null && recordId != null) {
                 p = BlobIndex.scopePriority(c, "record:" + recordId);
+            }
+            if (p == null && recordId != null) {
+                Priority byRule = rules.priorityOf(recordId);
+                p = byRule == null ? null : byRule.label();
             }
             if (p == null && table != null) {
                 p = BlobIndex.scopePriority(c, "table:" + table);
@@ -241,9 +253,69 @@ final class DefaultCacheControl implements CacheControl, ChangeListener, AutoClo
         }
     }
 
-    private void reconcile(Record r) {
+    @Override
+    public PinRule pinRule(String table, List<PinRule.Condition> where, Priority priority) {
+        java.util.Objects.requireNonNull(priority, "priority");
+        anyScopes = true;
+        return rules.add(table, List.copyOf(where), priority);
+    }
+
+    @Override
+    public List<PinRuleStatus> pinRules() {
+        return rules.list();
+    }
+
+    @Override
+    public boolean removePinRule(long id) {
+        return rules.remove(id);
+    }
+
+    @Override
+    public PinProgress pinProgress() {
+        int blobs = 0;
+        int waiting = 0;
+        int failed = 0;
+        long bytes = 0;
+        long cached = 0;
+        String lastError = null;
+        for (BlobRef ref : pinned.values()) {
+            double f = cache.fractionCached(ref);
+            blobs++;
+            bytes += ref.size();
+            cached += (long) (f * ref.size());
+            if (f < 1.0) {
+                String why = pinFailures.get(ref.sha256());
+                if (why != null) {
+                    failed++;
+                    lastError = why;
+                } else {
+                    waiting++;
+                }
+            }
+        }
+        return new PinProgress(blobs, bytes, cached, waiting, failed, lastError);
+    }
+
+    private void retryFailedPins() {
+        for (String sha : List.copyOf(pinFailures.keySet())) {
+            BlobRef ref = pinned.get(sha);
+            if (ref != null) {
+                pinFailures.remove(sha);
+                enqueue(ref, 0);
+            }
+        }
+    }
+
+    /** Writes the effective priority of each blob of {@code r} into the index; fetches what became pinned. */
+    void reconcile(Record r) {
         for (BlobRef ref : blobsOf(r)) {
             Priority p = priority(r.table(), r.id(), ref);
+            if (p == Priority.HIGH) {
+                pinned.put(ref.sha256(), ref);
+            } else {
+                pinned.remove(ref.sha256());
+                pinFailures.remove(ref.sha256());
+            }
             for (String sha : ref.chunks() == null ? List.of(ref.sha256()) : List.of(ref.sha256(), ref.chunks())) {
                 if (p == Priority.NORMAL) {
                     hints.remove(sha);
@@ -253,6 +325,7 @@ final class DefaultCacheControl implements CacheControl, ChangeListener, AutoClo
                 store.write(c -> BlobIndex.setPriority(c, sha, p.label()));
             }
             if (p == Priority.HIGH && cache.fractionCached(ref) < 1.0) {
+                pinFailures.remove(ref.sha256());
                 enqueue(ref, 0);
             }
         }
@@ -301,6 +374,10 @@ final class DefaultCacheControl implements CacheControl, ChangeListener, AutoClo
                 job.done().complete(null);
             } catch (IOException | RuntimeException e) {
                 LOG.info("Prefetching {} failed: {}", job.ref().sha256(), e.getMessage());
+                if (pinned.containsKey(job.ref().sha256())) {
+                    pinFailures.put(job.ref().sha256(), "Fetching pinned blob " + (job.ref().name() != null
+                            ? "'" + job.ref().name() + "'" : job.ref().sha256()) + " failed: " + e.getMessage());
+                }
                 job.done().completeExceptionally(e);
             } finally {
                 queued.remove(job.ref().sha256(), job.done());
@@ -318,7 +395,7 @@ final class DefaultCacheControl implements CacheControl, ChangeListener, AutoClo
         return Optional.empty();
     }
 
-    private static List<BlobRef> blobsOf(Record r) {
+    static List<BlobRef> blobsOf(Record r) {
         List<BlobRef> out = new ArrayList<>();
         for (Object v : r.fields().values()) {
             if (v instanceof BlobRef b) {
@@ -330,6 +407,7 @@ final class DefaultCacheControl implements CacheControl, ChangeListener, AutoClo
 
     @Override
     public void close() {
+        rules.close();
         visible.shutdownNow();
         prefetcher.shutdownNow();
     }

@@ -228,6 +228,28 @@ public final class BlobsyncFs extends FuseStubFS {
         ops.closeAll();
     }
 
+    /** Tells {@code listener} of every refusal whose reason goes to {@code user.blobsync.error}. */
+    public void onError(FsErrorListener listener) {
+        notes.listener(listener);
+    }
+
+    /**
+     * Sets the priority of a table folder, record folder or blob file, as
+     * {@code setfattr -n user.blobsync.priority} on it does ({@code null} clears it, as
+     * {@code setfattr -x}); {@code path} is inside the mount, e.g. {@code /photos/2026-07-04 Beach}.
+     *
+     * @throws RuntimeException with the reason in words when the path is not there or the pin cannot fit
+     */
+    public void setPriority(String path, dev.blobsync.engine.Priority priority) {
+        try {
+            ops.setXattr(path, Xattrs.PRIORITY, priority == null ? null : priority.label());
+        } catch (FsException e) {
+            throw new IllegalArgumentException(e.reason() != null ? e.reason()
+                    : "Nothing in the mount at " + path + " takes a priority (a table folder, a record folder"
+                    + " or a blob file does).", e);
+        }
+    }
+
     @Override
     protected String getFSName() {
         return "blobsync";

@@ -61,12 +61,12 @@ final class ErrnoMapper {
             reason = "local file error: " + t;
         } else {
             log.error("{} {}: unexpected failure, answering EIO", op, path, t);
-            notes.record(path, "internal error: " + t);
+            notes.record(op, path, Errnos.EIO, "internal error: " + t);
             return -Errnos.EIO;
         }
         if (reason != null) {
             log.warn("{} {}: {} (errno {})", op, path, reason, errno);
-            notes.record(path, reason);
+            notes.record(op, path, errno, reason);
         }
         return -errno;
     }

@@ -19,6 +19,18 @@ final class ErrorNotes {
         }
     };
 
+    private volatile FsErrorListener listener = (op, path, errno, reason) -> { };
+
+    void listener(FsErrorListener l) {
+        listener = l;
+    }
+
+    /** Records the reason, then tells the listener (outside this lock). */
+    void record(String op, String path, int errno, String reason) {
+        record(path, reason);
+        listener.failed(op, path, errno, reason);
+    }
+
     synchronized void record(String path, String reason) {
         notes.put(path, reason);
         String folder = recordFolderOf(path);

@@ -1,19 +1,27 @@
 package dev.blobsync.cli;
 
+import dev.blobsync.engine.QueueStats;
 import dev.blobsync.engine.SyncEngine;
 import dev.blobsync.engine.config.ConfigLoader;
 import dev.blobsync.engine.config.EngineConfig;
+import dev.blobsync.engine.config.Sizes;
 import dev.blobsync.fs.BlobsyncFs;
 import dev.blobsync.fs.FsOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
+import jnr.constants.platform.Errno;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -23,11 +31,18 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code blobsync mount}: mounts a config's tables as a drive, in the foreground, until Ctrl-C,
- * SIGTERM or an external unmount. Stopping saves what is open before unmounting.
+ * SIGTERM, {@code blobsync unmount} or an external unmount. Stopping saves what is open before
+ * unmounting. While it runs, refused saves are printed at once (and notified on a desktop), and
+ * the mount is listed in the {@link MountRegistry} with its control socket.
  */
 @Command(name = "mount", mixinStandardHelpOptions = true,
-        description = "Mount the tables as a drive; runs in the foreground until Ctrl-C or SIGTERM.")
+        description = "Mount the tables as a drive; runs in the foreground until Ctrl-C, SIGTERM or blobsync unmount.")
 final class MountCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(MountCommand.class);
+    /** The refusals a user must hear about at once: bad content, no room, too large. */
+    private static final Set<Integer> REFUSALS = Set.of(Errno.EINVAL.intValue(), Errno.ENOSPC.intValue(),
+            Errno.EFBIG.intValue());
+
     @Spec
     CommandSpec spec;
 
@@ -56,6 +71,7 @@ final class MountCommand implements Callable<Integer> {
         }
         Path mnt = prepareMountPoint(mountPoint.toAbsolutePath().normalize());
         EngineConfig cfg = ConfigLoader.load(configFile);
+        Logs.toCacheFolder(cfg.cache().directory());
 
         SyncEngine engine = SyncEngine.open(cfg);
         BlobsyncFs fs;
@@ -67,54 +83,129 @@ final class MountCommand implements Callable<Integer> {
             engine.close();
             throw e;
         }
-        ControlServer control = ControlServer.start(engine);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> stop(fs, engine, control, mnt, stopped), "blobsync-stop");
+        Running running = new Running(fs, engine, mnt, new RecentErrors(cfg.cache().directory(), Clock.systemUTC()),
+                DesktopNotifier.fromEnvironment(System.getenv(), Clock.systemUTC()));
+        fs.onError(running::failed);
+        try {
+            running.control = ControlServer.start(cfg, new EngineControl(engine, running.recent::list, mnt.toString(),
+                    false), running);
+            running.registry.add(new MountRegistry.Entry(mnt.toString(), configFile.toString(),
+                    running.control.socket().toString(), ProcessHandle.current().pid()));
+        } catch (IOException | RuntimeException e) {
+            running.stop(System.err::println);
+            throw e;
+        }
+        Thread hook = new Thread(() -> {
+            running.stop(System.err::println);
+            running.stopped();
+        }, "blobsync-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("Mounted " + mnt + " (config " + configFile + ", tables: "
                 + String.join(", ", cfg.schema().tables().keySet()) + ").");
-        out.println("Press Ctrl-C to unmount.");
+        out.println("Stop it with Ctrl-C or: blobsync unmount " + mnt);
+        if (Logs.file() != null) {
+            out.println("Developer log: " + Logs.file());
+        }
         out.flush();
 
         // An external unmount (fusermount -u) ends the command too.
-        while (!stopped.await(1, TimeUnit.SECONDS)) {
-            if (!isMounted(mnt)) {
+        while (!running.finished.await(1, TimeUnit.SECONDS)) {
+            if (!running.stopping && !isMounted(mnt)) {
                 System.err.println("blobsync: " + mnt + " was unmounted from outside; stopping.");
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    stopped.await();
-                    return 0;
-                }
-                stop(fs, engine, control, mnt, stopped);
+                running.stop(System.err::println);
+                running.stopped();
             }
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // The hook is running or ran: it found everything stopped.
         }
         return 0;
     }
 
-    private static void stop(BlobsyncFs fs, SyncEngine engine, ControlServer control, Path mnt,
-                             CountDownLatch stopped) {
-        if (stopped.getCount() == 0) {
-            return;
+    /** One running mount: what stopping it takes, said once whoever asks first. */
+    private static final class Running implements ControlServer.Mount {
+        final BlobsyncFs fs;
+        final SyncEngine engine;
+        final Path mnt;
+        final RecentErrors recent;
+        final DesktopNotifier notifier;
+        final MountRegistry registry = MountRegistry.forUser();
+        final CountDownLatch finished = new CountDownLatch(1);
+        volatile ControlServer control;
+        volatile boolean stopping;
+        // guarded by this
+        private QueueStats left;
+
+        Running(BlobsyncFs fs, SyncEngine engine, Path mnt, RecentErrors recent, DesktopNotifier notifier) {
+            this.fs = fs;
+            this.engine = engine;
+            this.mnt = mnt;
+            this.recent = recent;
+            this.notifier = notifier;
         }
-        control.close();
-        try {
-            System.err.println("blobsync: saving open files and unmounting " + mnt + " ...");
-            fs.unmount();
-        } catch (RuntimeException e) {
-            System.err.println("blobsync: unmounting " + mnt + " failed: " + Messages.of(e)
-                    + ". Run: fusermount -u " + mnt);
-        } finally {
-            dev.blobsync.engine.QueueStats left = engine.offline().stats();
-            engine.close();
-            if (!left.empty() || left.drafts() > 0) {
-                System.err.println("blobsync: " + left.uploads() + " upload(s) ("
-                        + dev.blobsync.engine.config.Sizes.format(left.uploadBytes()) + ") and " + left.changes()
-                        + " record change(s) are still queued, and " + left.drafts() + " draft(s) are kept;"
-                        + " they continue on the next mount (see: blobsync queue).");
+
+        /** A refusal from the filesystem: said at once on stderr, kept for status, notified on a desktop. */
+        void failed(String op, String path, int errno, String reason) {
+            if (!REFUSALS.contains(errno)) {
+                return;
             }
-            System.err.println("blobsync: stopped.");
-            stopped.countDown();
+            Path file = Path.of(mnt + path);
+            String what = op.contains("xattr") ? "could not change an attribute of " : op.equals("mkdir")
+                    ? "could not create " : "could not save ";
+            System.err.println("blobsync: " + what + file + ": " + reason + " (programs report: "
+                    + Errno.valueOf(errno).description() + ")");
+            recent.add(file.toString(), reason);
+            notifier.refused(file, reason);
+        }
+
+        @Override
+        public void setPriority(String pathInMount, String priority) {
+            fs.setPriority(pathInMount, priority == null ? null : dev.blobsync.engine.Priority.parse(priority));
+        }
+
+        @Override
+        public QueueStats unmount(Consumer<String> steps) {
+            return stop(line -> {
+                System.err.println(line);
+                steps.accept(line.replaceFirst("^blobsync: ", ""));
+            });
+        }
+
+        @Override
+        public void stopped() {
+            finished.countDown();
+        }
+
+        /** Saves open files, unmounts, closes the engine; returns what stays queued. Idempotent. */
+        synchronized QueueStats stop(Consumer<String> say) {
+            if (left != null) {
+                return left;
+            }
+            stopping = true;
+            if (control != null) {
+                control.close();
+            }
+            registry.remove(mnt);
+            try {
+                say.accept("blobsync: saving open files and unmounting " + mnt + " ...");
+                fs.unmount();
+            } catch (RuntimeException e) {
+                say.accept("blobsync: unmounting " + mnt + " failed: " + Messages.of(e) + ". Run: fusermount -u " + mnt);
+                LOG.warn("Unmounting {} failed", mnt, e);
+            } finally {
+                left = engine.offline().stats();
+                engine.close();
+                notifier.close();
+                if (!left.empty() || left.drafts() > 0) {
+                    say.accept("blobsync: " + left.uploads() + " upload(s) (" + Sizes.format(left.uploadBytes()) + ") and "
+                            + left.changes() + " record change(s) are still queued, and " + left.drafts()
+                            + " draft(s) are kept; they continue on the next mount (see: blobsync queue).");
+                }
+                say.accept("blobsync: stopped.");
+            }
+            return left;
         }
     }
 

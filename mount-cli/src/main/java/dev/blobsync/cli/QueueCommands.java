@@ -1,31 +1,20 @@
 package dev.blobsync.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.blobsync.engine.FlushResult;
 import dev.blobsync.engine.PendingItem;
 import dev.blobsync.engine.QueueStats;
-import dev.blobsync.engine.SyncEngine;
 import dev.blobsync.engine.config.ConfigLoader;
+import dev.blobsync.engine.config.Durations;
 import dev.blobsync.engine.config.EngineConfig;
 import dev.blobsync.engine.config.Sizes;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -36,7 +25,7 @@ final class QueueCommands {
     private QueueCommands() {
     }
 
-    /** Options shared by both commands. */
+    /** Options shared by the commands that work on a config: the config file. */
     abstract static class Base implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -55,28 +44,12 @@ final class QueueCommands {
             return ConfigLoader.load(file);
         }
 
-        /** Connects to the running mount of this config, or returns null when none runs. */
-        static SocketChannel connect(EngineConfig cfg) {
-            Path socket = cfg.cache().directory().resolve("control.sock");
-            if (!Files.exists(socket)) {
-                return null;
-            }
-            try {
-                SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-                ch.connect(UnixDomainSocketAddress.of(socket));
-                return ch;
-            } catch (IOException e) {
-                return null; // left behind by a killed mount
-            }
+        PrintWriter out() {
+            return spec.commandLine().getOut();
         }
 
-        static void send(SocketChannel ch, ObjectNode req) throws IOException {
-            ch.write(java.nio.ByteBuffer.wrap((ControlServer.JSON.writeValueAsString(req) + "\n")
-                    .getBytes(StandardCharsets.UTF_8)));
-        }
-
-        static BufferedReader reader(SocketChannel ch) {
-            return new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
+        PrintWriter err() {
+            return spec.commandLine().getErr();
         }
     }
 
@@ -87,34 +60,19 @@ final class QueueCommands {
         boolean json;
 
         @Override
-        public Integer call() throws IOException {
-            EngineConfig cfg = load();
-            QueueStats stats;
-            List<PendingItem> items;
-            try (SocketChannel ch = connect(cfg)) {
-                if (ch != null) {
-                    send(ch, ControlServer.JSON.createObjectNode().put("cmd", "queue"));
-                    JsonNode answer = ControlServer.JSON.readTree(reader(ch).readLine());
-                    stats = ControlServer.JSON.treeToValue(answer.get("stats"), QueueStats.class);
-                    items = new ArrayList<>();
-                    for (JsonNode n : answer.get("items")) {
-                        items.add(ControlServer.JSON.treeToValue(n, PendingItem.class));
-                    }
-                } else {
-                    try (SyncEngine engine = SyncEngine.open(cfg)) {
-                        stats = engine.offline().stats();
-                        items = engine.offline().pending();
-                    }
-                }
+        public Integer call() throws Exception {
+            Control.Listing listing;
+            try (Control control = Control.open(load())) {
+                listing = control.queue();
             }
-            PrintWriter out = spec.commandLine().getOut();
             if (json) {
-                out.println(ControlServer.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(
-                        ControlServer.JSON.createObjectNode().<ObjectNode>set("stats", ControlServer.JSON.valueToTree(stats))
-                                .set("items", ControlServer.JSON.valueToTree(items))));
+                out().println(ControlServer.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(
+                        ControlServer.JSON.createObjectNode()
+                                .<ObjectNode>set("stats", ControlServer.JSON.valueToTree(listing.stats()))
+                                .set("items", ControlServer.JSON.valueToTree(listing.items()))));
                 return 0;
             }
-            printTable(out, stats, items);
+            printTable(out(), listing.stats(), listing.items());
             return 0;
         }
     }
@@ -139,100 +97,50 @@ final class QueueCommands {
     }
 
     @Command(name = "flush", mixinStandardHelpOptions = true,
-            description = "Upload and push everything queued now; wait with a progress bar. Exits 1 naming"
-                    + " what could not be synced.")
+            description = {"Upload and push everything queued now and wait, with a progress bar on a terminal.",
+                "Exit codes: 0 everything synced; 1 something could not be synced in time (named on stderr)."})
     static final class Flush extends Base {
         @Option(names = "--timeout", defaultValue = "30m", paramLabel = "DURATION",
                 description = "How long to wait at most (default: ${DEFAULT-VALUE}).")
         String timeout;
 
+        @Option(names = "--json", description = "Print progress and the result as JSON lines on stdout.")
+        boolean json;
+
         @Override
-        public Integer call() throws IOException {
-            EngineConfig cfg = load();
-            Duration limit = dev.blobsync.engine.config.Durations.parse(timeout);
-            ProgressLine bar = new ProgressLine(spec.commandLine().getErr());
+        public Integer call() throws Exception {
+            Duration limit = Durations.parse(timeout);
             FlushResult result;
-            try (SocketChannel ch = connect(cfg)) {
-                if (ch != null) {
-                    send(ch, ControlServer.JSON.createObjectNode().put("cmd", "flush")
-                            .put("timeoutSeconds", limit.toSeconds()));
-                    result = readFlush(reader(ch), bar);
-                } else {
-                    try (SyncEngine engine = SyncEngine.open(cfg)) {
-                        result = engine.offline().flush(limit, bar);
+            try (Control control = Control.open(load());
+                 ProgressDisplay progress = ProgressDisplay.of("Syncing", json, out(), err())) {
+                long[] first = {-1};
+                result = control.flush(limit, s -> {
+                    long left = Math.max(0, s.uploadBytes() - s.sentBytes());
+                    if (first[0] < 0) {
+                        first[0] = left;
                     }
-                }
+                    long total = Math.max(first[0], left);
+                    progress.update(total - left, total, s.uploads() + " upload(s), " + s.changes() + " change(s)"
+                                    + (s.blobsOnline() && s.dataOnline() ? "" : " (offline, waiting)"),
+                            ControlServer.JSON.createObjectNode().put("uploads", s.uploads()).put("changes", s.changes())
+                                    .put("online", s.blobsOnline() && s.dataOnline()));
+                });
             }
-            bar.finish();
-            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out().println(ControlServer.JSON.createObjectNode().put("type", "summary")
+                        .put("complete", result.complete()).set("left", ControlServer.JSON.valueToTree(result.left())));
+                return result.complete() ? 0 : 1;
+            }
             if (result.complete()) {
-                out.println("Everything is synced.");
+                out().println("Everything is synced.");
                 return 0;
             }
-            PrintWriter err = spec.commandLine().getErr();
-            err.println("blobsync: " + result.left().size() + " item(s) could not be synced within " + timeout + ":");
+            err().println("blobsync: " + result.left().size() + " item(s) could not be synced within " + timeout + ":");
             for (PendingItem i : result.left()) {
-                err.println("  " + i.type() + " " + (i.name() != null ? i.name() : i.id()) + " (" + i.state() + ")"
+                err().println("  " + i.type() + " " + (i.name() != null ? i.name() : i.id()) + " (" + i.state() + ")"
                         + (i.error() != null ? ": " + i.error() : ""));
             }
             return 1;
-        }
-
-        private static FlushResult readFlush(BufferedReader in, Consumer<QueueStats> progress) throws IOException {
-            String line;
-            while ((line = in.readLine()) != null) {
-                JsonNode n = ControlServer.JSON.readTree(line);
-                if (n.has("stats")) {
-                    progress.accept(ControlServer.JSON.treeToValue(n.get("stats"), QueueStats.class));
-                } else if (n.path("done").asBoolean()) {
-                    List<PendingItem> left = new ArrayList<>();
-                    for (JsonNode i : n.get("left")) {
-                        left.add(ControlServer.JSON.treeToValue(i, PendingItem.class));
-                    }
-                    return new FlushResult(n.path("complete").asBoolean(), left);
-                }
-            }
-            throw new IOException("the mount stopped answering during the flush");
-        }
-    }
-
-    /** A one-line progress display on stderr: redrawn in a terminal, a line every few seconds otherwise. */
-    static final class ProgressLine implements Consumer<QueueStats> {
-        private final PrintWriter err;
-        private final boolean terminal = System.console() != null;
-        private long firstBytes = -1;
-        private long lastPrint;
-
-        ProgressLine(PrintWriter err) {
-            this.err = err;
-        }
-
-        @Override
-        public synchronized void accept(QueueStats s) {
-            long now = System.currentTimeMillis();
-            if (!terminal && now - lastPrint < 2000) {
-                return;
-            }
-            lastPrint = now;
-            long left = Math.max(0, s.uploadBytes() - s.sentBytes());
-            if (firstBytes < 0) {
-                firstBytes = Math.max(1, left);
-            }
-            double done = Math.min(1, 1 - (double) left / firstBytes);
-            int width = 30;
-            int filled = (int) Math.round(done * width);
-            String line = String.format(Locale.ROOT, "[%s%s] %3.0f%%  %d upload(s), %s left, %d change(s)%s",
-                    "#".repeat(filled), " ".repeat(width - filled), done * 100, s.uploads(), Sizes.format(left),
-                    s.changes(), s.blobsOnline() && s.dataOnline() ? "" : "  (offline, waiting)");
-            err.print(terminal ? "\r" + line : line + "\n");
-            err.flush();
-        }
-
-        void finish() {
-            if (terminal) {
-                err.println();
-            }
-            err.flush();
         }
     }
 }
