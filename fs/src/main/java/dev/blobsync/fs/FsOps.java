@@ -240,7 +240,8 @@ final class FsOps {
             throw FsException.quiet(Errnos.EISDIR);
         }
         ContentFile writer = writerOf(node);
-        if (!write && writer == null) {
+        // A document refused at a close is no one's content: readers see the record as it is.
+        if (!write && (writer == null || writer instanceof OpenMeta meta && meta.refused())) {
             if (node instanceof Node.Meta m && !m.hidden()) {
                 return register(new Handle.Bytes(metaJson.bytes(m.table().schema(), m.record())), true, false);
             } else if (node instanceof Node.Blob b && b.exists()) {
@@ -359,14 +360,14 @@ final class FsOps {
     /** close() of one descriptor: a written file is saved into the engine now, so close reports errors. */
     void flush(long fh, String path) throws IOException {
         if (handle(fh) instanceof Handle.Edit e) {
-            records.commit(e.file(), tables.get(e.file().key.table()), path);
+            records.commit(e.file(), tables.get(e.file().key.table()), path, false);
         }
     }
 
     void fsync(long fh, String path) throws IOException {
         Handle h = handle(fh);
         if (h instanceof Handle.Edit e) {
-            records.commit(e.file(), tables.get(e.file().key.table()), path);
+            records.commit(e.file(), tables.get(e.file().key.table()), path, false);
         } else if (h instanceof Handle.Scratch s) {
             s.channel().force(true);
         }
@@ -381,7 +382,7 @@ final class FsOps {
             s.channel().close();
         } else if (h instanceof Handle.Edit e && openFiles.release(e.file())) {
             try {
-                records.commit(e.file(), tables.get(e.file().key.table()), path);
+                records.commit(e.file(), tables.get(e.file().key.table()), path, true);
             } finally {
                 e.file().close();
             }
@@ -409,7 +410,7 @@ final class FsOps {
         ContentFile file = acquireWriter(node);
         try {
             file.truncate(size);
-            records.commit(file, tables.get(file.key.table()), path);
+            records.commit(file, tables.get(file.key.table()), path, true);
         } finally {
             if (openFiles.release(file)) {
                 file.close();
@@ -551,7 +552,7 @@ final class FsOps {
         IOException first = null;
         for (ContentFile file : openFiles.all()) {
             try {
-                records.commit(file, tables.get(file.key.table()), "/" + file.key.table());
+                records.commit(file, tables.get(file.key.table()), "/" + file.key.table(), true);
             } catch (IOException e) {
                 first = first == null ? e : first;
             }

@@ -6,8 +6,8 @@ import java.util.function.Supplier;
 
 /**
  * meta.json open for writing: the edited bytes live in memory until flush, where the whole
- * document is parsed and applied. A failed apply drops the edit, so the file reads back the
- * record as it still is.
+ * document is parsed and applied. A failed apply drops the edit once the last descriptor is
+ * closed, so the file reads back the record as it still is.
  *
  * <p>The buffer never grows past {@link MetaJson#MAX_BYTES}: a write or truncate beyond it
  * fails with EFBIG before anything is allocated, and an edit that lost a write that way is
@@ -22,6 +22,8 @@ final class OpenMeta extends ContentFile {
     private boolean loaded;
     private boolean dirty;
     private boolean lostWrite;
+    /** The document as it stands was refused at a close while other descriptors stayed open. */
+    private boolean refused;
 
     /** @param current renders the record's meta.json as it is now */
     OpenMeta(Key key, Supplier<byte[]> current) {
@@ -78,6 +80,7 @@ final class OpenMeta extends ContentFile {
         src.get(buf, (int) position, n);
         length = (int) Math.max(length, position + n);
         dirty = true;
+        refused = false;
     }
 
     @Override
@@ -98,6 +101,7 @@ final class OpenMeta extends ContentFile {
             length = (int) size;
         }
         dirty = true;
+        refused = false;
     }
 
     @Override
@@ -128,6 +132,19 @@ final class OpenMeta extends ContentFile {
         return length;
     }
 
+    boolean refusedLocked() {
+        return refused;
+    }
+
+    synchronized boolean refused() {
+        return refused;
+    }
+
+    /** Keeps a refused document's bytes for the writes still to come; call with the monitor held. */
+    void refusedLocked(boolean value) {
+        refused = value;
+    }
+
     /** After a commit, successful or not: the next read renders the record as it is then. */
     void resetLocked() {
         buf = null;
@@ -135,6 +152,7 @@ final class OpenMeta extends ContentFile {
         loaded = false;
         dirty = false;
         lostWrite = false;
+        refused = false;
     }
 
     /** Marks the buffer as new content, for a file created empty. */

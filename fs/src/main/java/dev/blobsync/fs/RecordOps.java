@@ -38,12 +38,17 @@ final class RecordOps {
         this.resolver = resolver;
     }
 
-    /** Saves a written file into the engine if it has unsaved bytes; {@code path} names it in errors. */
-    void commit(ContentFile file, TableIndex table, String path) throws IOException {
+    /**
+     * Saves a written file into the engine if it has unsaved bytes; {@code path} names it in errors.
+     *
+     * @param last true when no descriptor of the file stays open (the last close, or a save
+     *             without a handle); false for the close of one of several descriptors, or fsync
+     */
+    void commit(ContentFile file, TableIndex table, String path, boolean last) throws IOException {
         if (file instanceof OpenBlob blob) {
             commitBlob(blob, table, path);
         } else if (file instanceof OpenMeta meta) {
-            commitMeta(meta, table, path);
+            commitMeta(meta, table, path, last);
         }
     }
 
@@ -70,19 +75,39 @@ final class RecordOps {
         }
     }
 
-    private void commitMeta(OpenMeta file, TableIndex table, String path) {
+    /**
+     * Applies an edited meta.json. While other descriptors stay open the edit may go on: a
+     * shell's {@code >} closes a duplicate of the descriptor before anything is written, so an
+     * empty document is not taken as the edit then, and a refused document keeps its bytes so
+     * the program's next writes land on what it wrote, not on the old document. Once the last
+     * descriptor closes, the next read shows the record as the engine has it.
+     */
+    private void commitMeta(OpenMeta file, TableIndex table, String path, boolean last) {
         synchronized (file) {
             if (!file.dirty()) {
                 return;
             }
+            if (!last && (file.lengthLocked() == 0 || file.refusedLocked())) {
+                return;
+            }
+            if (file.refusedLocked()) {
+                // Refused at an earlier close and unchanged since: that close said why.
+                file.resetLocked();
+                return;
+            }
+            boolean applied = false;
             try {
                 UUID id = file.key.id();
                 file.checkCompleteLocked();
                 applyMeta(table, currentRecord(table, id), file.bufferLocked(), file.lengthLocked());
                 notes.clear(path);
+                applied = true;
             } finally {
-                // Success or not, the next read shows the record as the engine has it.
-                file.resetLocked();
+                if (applied || last) {
+                    file.resetLocked();
+                } else {
+                    file.refusedLocked(true);
+                }
             }
         }
     }
