@@ -63,7 +63,9 @@ final class MountDaemon implements AutoCloseable {
         Files.createDirectories(mnt);
         process = new ProcessBuilder(command("mount", "--config", config.toString(), mnt.toString()))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        if (!NewcomerMountIT.eventually(Duration.ofSeconds(60), () -> NewcomerMountIT.isMounted(mnt))) {
+        Process started = process;
+        if (!NewcomerMountIT.eventually(Duration.ofSeconds(60), () -> NewcomerMountIT.isMounted(mnt)
+                || !started.isAlive()) || !started.isAlive()) {
             fail("the daemon did not mount (start " + starts + "):\n" + log());
         }
     }
