@@ -143,9 +143,9 @@ final class MountDaemon implements AutoCloseable {
                 new String(out[1], StandardCharsets.UTF_8));
     }
 
-    /** {@code cp FILE DIR/} as a user types it. */
+    /** {@code cp FILE DIR/} as a user types it (the slash: never a file named like the folder when it is gone). */
     static Result cp(Path file, Path target) throws IOException, InterruptedException {
-        return run(List.of("cp", file.toString(), target.toString()), Duration.ofMinutes(2));
+        return run(List.of("cp", file.toString(), target.toString() + "/"), Duration.ofMinutes(2));
     }
 
     String log() {
