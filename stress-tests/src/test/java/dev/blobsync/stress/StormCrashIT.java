@@ -55,7 +55,7 @@ class StormCrashIT {
         HubView hub = new HubView(tmp.resolve("hub"));
         Path cache = tmp.resolve("cache");
         try (Tmpfs disk = Tmpfs.mount(cache, "64m");
-             MountDaemon daemon = new MountDaemon(config(cache, "1GB", "3s"), tmp.resolve("mnt"),
+             MountDaemon daemon = new MountDaemon(config(cache, "1GB", "30s"), tmp.resolve("mnt"),
                      tmp.resolve("daemon.log"))) {
             daemon.start();
             Set<String> acked = ConcurrentHashMap.newKeySet();
