@@ -11,6 +11,8 @@ import dev.blobsync.engine.event.SyncError;
 import dev.blobsync.engine.event.UploadComplete;
 import dev.blobsync.engine.event.UploadProgress;
 import dev.blobsync.engine.internal.Hashing;
+import dev.blobsync.engine.store.BlobIndex;
+import dev.blobsync.engine.store.LocalStore;
 import dev.blobsync.engine.testing.EngineFixture;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -165,6 +167,10 @@ class OfflineQueueTest {
             assertThat(s.uploads()).as("summary and list agree").isEqualTo(1);
             assertThat(s.queuedBytes()).isEqualTo(300_000);
             assertThat(s.room()).isEqualTo(700_000);
+            // The uploader removes the rows of the replaced versions by itself.
+            try (LocalStore local = LocalStore.open(tmp.resolve("cache-a").resolve("local.db"))) {
+                assertThat(eventually(WAIT, () -> local.read(BlobIndex::uploads).size() == 1)).isTrue();
+            }
 
             startBlobStore();
             assertThat(a.flush(WAIT)).isTrue();

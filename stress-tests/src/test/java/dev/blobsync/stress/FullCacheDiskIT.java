@@ -58,6 +58,7 @@ class FullCacheDiskIT {
             assertThat(NewcomerMountIT.eventually(Duration.ofMinutes(2), daemon::queueEmpty))
                     .as("the queue drains with no user action\n" + daemon.queue()).isTrue();
             Set<String> acked = acked(copies);
+            report("issue's copy storm", copies, daemon);
             assertHubHoldsExactly(files, acked);
             assertNoLeftOvers();
             assertLogIsSmall(daemon);
@@ -79,6 +80,7 @@ class FullCacheDiskIT {
             blockHub();
             Map<String, MountDaemon.Result> copies = copyAll(files, daemon.mnt().resolve("photos"));
             Set<String> acked = acked(copies);
+            report("copies while the hub is away", copies, daemon);
             assertThat(acked).as("some copies fit while the uploads wait").isNotEmpty();
             assertThat(acked).as("the cache disk fills up: some copies are refused").hasSizeLessThan(FILES);
             assertFailuresSayEnospc(copies, daemon);
@@ -108,6 +110,7 @@ class FullCacheDiskIT {
             assertHubHoldsExactly(files, files.keySet());
             assertNoLeftOvers();
             assertLogIsSmall(daemon);
+            report("refused copies again, once drained", again, daemon);
             daemon.stop();
         }
     }
@@ -143,6 +146,15 @@ class FullCacheDiskIT {
             out.put(f.getKey(), MountDaemon.cp(f.getValue(), dir));
         }
         return out;
+    }
+
+    private static void report(String what, Map<String, MountDaemon.Result> copies, MountDaemon daemon)
+            throws IOException {
+        long ok = copies.values().stream().filter(r -> r.exit() == 0).count();
+        long enospc = copies.values().stream().filter(r -> r.err().contains("No space left on device")).count();
+        long eio = copies.values().stream().filter(r -> r.err().contains("Input/output error")).count();
+        System.out.printf("full cache disk, %s: %d copies, %d exit 0, %d ENOSPC, %d EIO; log %d lines, %d bytes%n",
+                what, copies.size(), ok, enospc, eio, daemon.log().lines().count(), daemon.logBytes());
     }
 
     private static Set<String> acked(Map<String, MountDaemon.Result> copies) {

@@ -72,13 +72,11 @@ public final class BlobCache implements AutoCloseable {
     private final long maxQueueSize;
     private final CacheQuota quota;
     private final ExecutorService background;
-    private final ConcurrentMap<String, CompletableFuture<Path>> wholeFetches = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, PartialBlob> partials = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, AtomicInteger> open = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, String> errors = new ConcurrentHashMap<>();
     private final BlobIntake intake;
-    private final LogLimiter logLimit = LogLimiter.standard();
-    private volatile java.util.function.Consumer<String> unreachable = why -> { };
+    private final WholeFetches fetches;
     private final Set<String> finishing = ConcurrentHashMap.newKeySet();
     private final Set<String> uploading = ConcurrentHashMap.newKeySet();
     private volatile java.util.function.Function<String, String> priorityHint = sha -> "normal";
@@ -122,6 +120,8 @@ public final class BlobCache implements AutoCloseable {
         this.quota = new CacheQuota(directory, store, config, events, this::removeIfIdle);
         this.intake = new BlobIntake(directory, staging, store, quota, maxQueueSize, this::pathOf,
                 sha -> priorityHint.apply(sha));
+        this.fetches = new WholeFetches(directory, downloads, store, provider, quota, this::pathOf,
+                sha -> priorityHint.apply(sha), errors);
     }
 
     /**
@@ -421,114 +421,11 @@ public final class BlobCache implements AutoCloseable {
     }
 
     private ChunkManifest manifest(BlobRef ref) throws IOException {
-        BlobRef mref = new BlobRef(ref.chunks(), 32L * ((ref.size() + ChunkManifest.CHUNK - 1) / ChunkManifest.CHUNK)
-                + 13, ChunkManifest.TYPE, null);
-        Path file;
-        try {
-            file = Files.exists(pathOf(mref.sha256())) ? pathOf(mref.sha256()) : fetchWhole(mref);
-        } catch (OfflineException e) {
-            // The chunk list is fetched first; the user asked for the blob, so the message is about it.
-            throw offline(ref, e.getCause());
-        } catch (StorageException e) {
-            String message = describe(ref) + " cannot be fetched: its chunk list cannot be read ("
-                    + e.getMessage() + ")";
-            errors.put(ref.sha256(), message);
-            throw new StorageException(message, e);
-        }
-        ChunkManifest m;
-        try {
-            m = ChunkManifest.parse(Files.readAllBytes(file));
-        } catch (IllegalArgumentException e) {
-            throw new StorageException("The chunk list of " + describe(ref) + " is unreadable: " + e.getMessage());
-        }
-        if (!m.fits(ref.size())) {
-            throw new StorageException("The chunk list of " + describe(ref) + " does not match its size.");
-        }
-        return m;
+        return fetches.manifest(ref);
     }
 
     private Path fetchWhole(BlobRef ref) {
-        CompletableFuture<Path> mine = new CompletableFuture<>();
-        CompletableFuture<Path> running = wholeFetches.putIfAbsent(ref.sha256(), mine);
-        if (running != null) {
-            try {
-                return running.join();
-            } catch (CompletionException e) {
-                throw e.getCause() instanceof RuntimeException r ? r : e;
-            }
-        }
-        try {
-            Path p;
-            try {
-                p = download(ref);
-            } catch (CorruptDownloadException e) {
-                // A corrupt transfer is discarded and fetched once more before giving up.
-                p = download(ref);
-            }
-            mine.complete(p);
-            return p;
-        } catch (CorruptDownloadException e) {
-            errors.put(ref.sha256(), e.getMessage());
-            StorageException se = new StorageException(e.getMessage());
-            mine.completeExceptionally(se);
-            throw se;
-        } catch (RuntimeException e) {
-            mine.completeExceptionally(e);
-            throw e;
-        } finally {
-            wholeFetches.remove(ref.sha256(), mine);
-        }
-    }
-
-    private static final class CorruptDownloadException extends RuntimeException {
-        CorruptDownloadException(String message) {
-            super(message);
-        }
-    }
-
-    private Path download(BlobRef ref) {
-        quota.reserve(ref.size(), CacheQuota.Purpose.READ, describe(ref));
-        Path tmp = downloads.resolve(ref.sha256() + "." + UUID.randomUUID() + ".part");
-        boolean stored = false;
-        try {
-            FileModes.PRIVATE.createFile(tmp);
-            MessageDigest md = Hashing.sha256();
-            long size;
-            try (InputStream in = provider.read(ref.sha256(), 0, -1);
-                 OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), md)) {
-                size = in.transferTo(out);
-            }
-            String actual = Hashing.hex(md);
-            if (!actual.equals(ref.sha256()) || size != ref.size()) {
-                throw new CorruptDownloadException("The copy of " + describe(ref) + " in " + provider.describe()
-                        + " is corrupt: it has " + size + " bytes with SHA-256 " + actual + ". It was not used;"
-                        + " the file cannot be read until the store holds the right bytes.");
-            }
-            Path target = pathOf(ref.sha256());
-            FileModes.PRIVATE.createDirectories(target.getParent());
-            FileSync.moveDurably(tmp, target);
-            store.write(c -> {
-                BlobIndex.put(c, ref.sha256(), ref.size(), ref.type(), false, priorityHint.apply(ref.sha256()));
-                return null;
-            });
-            stored = true;
-            errors.remove(ref.sha256());
-            return target;
-        } catch (ProviderException e) {
-            if (e.retryable()) {
-                throw offline(ref, e);
-            }
-            String message = describe(ref) + " cannot be fetched: " + e.getMessage();
-            errors.put(ref.sha256(), message);
-            throw new StorageException(message, e);
-        } catch (IOException e) {
-            throw localFailure(ref, e);
-        } finally {
-            if (!stored) {
-                quota.release(ref.size());
-            }
-            deleteQuietly(tmp);
-        }
+        return fetches.fetch(ref);
     }
 
     /**
@@ -536,41 +433,7 @@ public final class BlobCache implements AutoCloseable {
      * uploader, which then shows the provider offline and probes until it answers.
      */
     public void onUnreachable(java.util.function.Consumer<String> listener) {
-        this.unreachable = listener;
-    }
-
-    /** The provider did not answer: the user reads what is missing, where from, and what to do. */
-    private OfflineException offline(BlobRef ref, Throwable cause) {
-        String why = cause == null ? "no answer" : cause.getMessage();
-        String message = describe(ref) + " is not on this device, and " + provider.describe()
-                + " cannot be reached (" + why + "). Make it reachable again (a drive that is not mounted, a"
-                + " folder that was moved, no network?); the file can be read again once it is back.";
-        errors.put(ref.sha256(), message);
-        String more = logLimit.admit("unreachable " + provider.describe());
-        if (more != null) {
-            LOG.warn("Cannot fetch blob {} from {}: {}{}", ref.sha256(), provider.describe(),
-                    cause == null ? "no answer" : rootCause(cause), more);
-        }
-        unreachable.accept(why);
-        return new OfflineException(message, cause);
-    }
-
-    private OfflineException localFailure(BlobRef ref, IOException e) {
-        if (DiskFull.is(e)) {
-            String message = describe(ref) + " cannot be cached: the disk holding the cache folder " + blobs.getParent()
-                    + " is full. Free space on that disk, then read it again.";
-            errors.put(ref.sha256(), message);
-            return new OfflineException(message, e);
-        }
-        return offline(ref, e);
-    }
-
-    private static String rootCause(Throwable t) {
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root == t ? t.toString() : t.getMessage() + " [" + root + "]";
+        fetches.onUnreachable(listener);
     }
 
     private void touch(String sha) {
@@ -585,6 +448,9 @@ public final class BlobCache implements AutoCloseable {
 
     /** Where {@code ref} stands on this device. */
     public BlobState state(BlobRef ref) {
+        if (ref.size() == 0) {
+            return BlobState.CACHED; // known bytes, on every device
+        }
         Optional<UploadRow> up = store.read(c -> BlobIndex.queuedUpload(c, ref.sha256()));
         if (up.isPresent()) {
             if (uploading.contains(ref.sha256())) {
@@ -604,7 +470,7 @@ public final class BlobCache implements AutoCloseable {
 
     /** How much of {@code ref} is cached, 0.0 to 1.0. */
     public double fractionCached(BlobRef ref) {
-        if (Files.exists(pathOf(ref.sha256()))) {
+        if (ref.size() == 0 || Files.exists(pathOf(ref.sha256()))) {
             return 1.0;
         }
         PartialBlob live = partials.get(ref.sha256());
@@ -691,7 +557,7 @@ public final class BlobCache implements AutoCloseable {
 
     private boolean busy(String sha) {
         AtomicInteger n = open.get(sha);
-        return (n != null && n.get() > 0) || wholeFetches.containsKey(sha) || partials.containsKey(sha)
+        return (n != null && n.get() > 0) || fetches.fetching(sha) || partials.containsKey(sha)
                 || finishing.contains(sha) || uploading.contains(sha);
     }
 

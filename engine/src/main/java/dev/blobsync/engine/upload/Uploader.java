@@ -167,10 +167,10 @@ public final class Uploader implements AutoCloseable {
         while (running) {
             long pause = 500;
             try {
+                sweepReplaced();
                 if (!online && !probe()) {
                     pause = Math.max(200, probeDelay().toMillis());
                 } else {
-                    sweepReplaced();
                     dispatch();
                     checkWhileIdle();
                 }
