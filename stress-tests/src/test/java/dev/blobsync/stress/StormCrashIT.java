@@ -74,14 +74,16 @@ class StormCrashIT {
                         }
                         assertThat(System.nanoTime()).as("copy of " + f.getKey() + " keeps failing: " + r.err())
                                 .isLessThan(deadline);
-                        if (!daemon.alive() || !NewcomerMountIT.isMounted(daemon.mnt())) {
-                            cut.incrementAndGet();
-                            awaitMounted(daemon);
-                        } else if (r.err().contains("No space left on device")) {
+                        if (r.err().contains("No space left on device")) {
                             refused.incrementAndGet();
                             Thread.sleep(300); // room comes back as the uploads drain
                         } else if (r.err().contains("Input/output error")) {
                             eio.add(f.getKey() + ": " + r.err());
+                            awaitMounted(daemon);
+                        } else {
+                            // Cut by a kill (the connection aborted, the mount gone): copy again.
+                            cut.incrementAndGet();
+                            awaitMounted(daemon);
                         }
                     }
                     progress.incrementAndGet();
@@ -152,12 +154,13 @@ class StormCrashIT {
                             acked.add(i);
                             break;
                         }
-                        if (!daemon.alive() || !NewcomerMountIT.isMounted(daemon.mnt())) {
-                            cut.incrementAndGet();
-                            awaitMounted(daemon);
-                        } else {
+                        if (r.err().contains("No space left on device")) {
                             refused.add("save " + i + ": " + r.err());
                             Thread.sleep(200);
+                        } else {
+                            // Cut by a kill (the connection aborted, the mount gone): save again.
+                            cut.incrementAndGet();
+                            awaitMounted(daemon);
                         }
                     }
                     progress.incrementAndGet();
