@@ -58,7 +58,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link CacheQuota} makes room before bytes enter.
  * </ul>
  *
- * <p>Lock order: the quota, then a {@link PartialBlob}'s monitor, then the store.
+ * <p>Lock order: the quota, then a stripe lock or a {@link PartialBlob}'s monitor, then the
+ * store.
  */
 public final class BlobCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BlobCache.class);
@@ -232,6 +233,7 @@ public final class BlobCache implements AutoCloseable {
             if (!intake.release(sha)) {
                 continue;
             }
+            long freed = 0;
             synchronized (stripe(sha)) {
                 if (busy(sha)) {
                     continue;
@@ -239,9 +241,11 @@ public final class BlobCache implements AutoCloseable {
                 Optional<BlobRow> row = store.read(c -> BlobIndex.get(c, sha));
                 if (row.isPresent() && store.write(c -> BlobIndex.removeIfNeverReferenced(c, sha))) {
                     deleteQuietly(pathOf(sha));
-                    quota.release(CacheQuota.bytesOf(row.get()));
+                    freed = CacheQuota.bytesOf(row.get());
                 }
             }
+            // Outside the stripe: the quota's monitor comes before a stripe (see the lock order).
+            quota.release(freed);
         }
     }
 

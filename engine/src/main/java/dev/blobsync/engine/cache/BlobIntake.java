@@ -73,7 +73,8 @@ final class BlobIntake {
             String chunks = h.manifest() == null ? null : putBytes(h.manifest().toBytes(), ChunkManifest.TYPE, what);
             Path target = pathOf.apply(h.sha256());
             if (!Files.exists(target)) {
-                quota.reserve(h.size(), CacheQuota.Purpose.WRITE, what);
+                // Moved bytes are on the cache's disk already: they need quota, not more disk.
+                quota.reserve(h.size(), move ? CacheQuota.Purpose.MOVE : CacheQuota.Purpose.WRITE, what);
                 FileModes.PRIVATE.createDirectories(target.getParent());
                 if (move) {
                     FileSync.fsync(file);
