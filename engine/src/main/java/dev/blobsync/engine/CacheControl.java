@@ -14,6 +14,17 @@ public interface CacheControl {
 
     CacheStats stats();
 
+    /**
+     * Asks for room for a file being written in {@link SyncEngine#stagingDirectory()} that is to
+     * hold {@code size} bytes, {@code staged} of which are there already: the upload queue
+     * ({@code offline.maxQueueSize}) must take it, and the disk under the cache must keep
+     * {@code cache.minFreeDisk} free (clean blobs are evicted to make room). Returns the size the
+     * file may grow to before asking again (at least {@code size}).
+     *
+     * @throws QuotaExceededException naming the limit and what to do, when it does not fit
+     */
+    long writeRoom(String what, long size, long staged);
+
     /** Fetches every blob of the given records in the background; the future ends when all are cached. */
     CompletableFuture<Void> prefetch(Collection<UUID> recordIds);
 

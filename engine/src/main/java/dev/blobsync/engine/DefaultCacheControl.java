@@ -93,11 +93,16 @@ final class DefaultCacheControl implements CacheControl, ChangeListener, AutoClo
     }
 
     @Override
+    public long writeRoom(String what, long size, long staged) {
+        return cache.writeRoom(what, size, staged);
+    }
+
+    @Override
     public CacheStats stats() {
         long used = cache.used();
         long[] pinned = store.read(BlobIndex::pinned);
         long items = store.read(BlobIndex::count);
-        long pending = store.read(BlobIndex::uploadCount);
+        long pending = store.read(c -> BlobIndex.referencedUploads(c)[0]);
         return new CacheStats(used, Math.max(0, cache.maxSize() - used), items, pending, cache.maxSize(), pinned[1]);
     }
 

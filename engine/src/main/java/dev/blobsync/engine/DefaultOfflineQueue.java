@@ -42,11 +42,17 @@ final class DefaultOfflineQueue implements OfflineQueue {
             for (PendingRow p : rows) {
                 p.fields().forEach(v -> {
                     if (v.isObject() && v.path("sha256").isTextual()) {
-                        names.putIfAbsent(v.get("sha256").asText(), v.path("name").asText(null));
+                        String name = v.path("name").asText(null);
+                        names.putIfAbsent(v.get("sha256").asText(), name);
+                        if (v.path("chunks").isTextual()) {
+                            names.putIfAbsent(v.get("chunks").asText(), "chunk list of "
+                                    + (name != null ? name : v.get("sha256").asText().substring(0, 12)));
+                        }
                     }
                 });
             }
-            for (UploadRow u : BlobIndex.uploads(c)) {
+            // The same rows stats() counts: summary and list agree.
+            for (UploadRow u : BlobIndex.queuedUploads(c)) {
                 long sent = uploader.sentBytes(u.sha256());
                 String state = sent >= 0 ? "uploading" : u.gaveUp() && uploader.online() ? "error" : "queued";
                 double progress = u.size() == 0 ? 0 : Math.max(0, sent) / (double) u.size();
@@ -67,7 +73,7 @@ final class DefaultOfflineQueue implements OfflineQueue {
 
     @Override
     public java.util.Optional<PendingItem> upload(String sha256) {
-        return store.read(c -> BlobIndex.upload(c, sha256)).map(u -> {
+        return store.read(c -> BlobIndex.queuedUpload(c, sha256)).map(u -> {
             long sent = uploader.sentBytes(u.sha256());
             String state = sent >= 0 ? "uploading" : u.gaveUp() && uploader.online() ? "error" : "queued";
             double progress = u.size() == 0 ? 0 : Math.max(0, sent) / (double) u.size();
@@ -113,7 +119,7 @@ final class DefaultOfflineQueue implements OfflineQueue {
             long[] pend = RecordStore.pendingCounts(c);
             long failing = up[2] + RecordStore.failingCount(c);
             return new QueueStats((int) up[0], up[1], uploader.sentBytes(), (int) pend[0], (int) pend[1],
-                    (int) failing, BlobIndex.queuedBytes(c), maxQueueSize, uploader.online(), sync.online());
+                    (int) failing, up[1], maxQueueSize, uploader.online(), sync.online());
         });
     }
 

@@ -1,10 +1,12 @@
 package dev.blobsync.engine;
 
 import dev.blobsync.engine.cache.BlobCache;
+import dev.blobsync.engine.config.ConfigSecrets;
 import dev.blobsync.engine.config.EngineConfig;
 import dev.blobsync.engine.event.CacheEviction;
 import dev.blobsync.engine.event.EngineEvent;
 import dev.blobsync.engine.event.EventBus;
+import dev.blobsync.engine.internal.FileModes;
 import dev.blobsync.engine.live.LiveQueries;
 import dev.blobsync.engine.live.Scheduler;
 import dev.blobsync.engine.provider.Providers;
@@ -94,6 +96,7 @@ final class DefaultSyncEngine implements SyncEngine {
                         () -> java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timing.clock().millis()));
         this.offline = new DefaultOfflineQueue(store, uploader, sync, config.offline().maxQueueSize());
         cache.blobsOnline(uploader::online);
+        cache.onUnreachable(uploader::reportUnreachable);
         for (TableSchema ts : config.schema().tables().values()) {
             tables.put(ts.name(), new DefaultTable(this, ts, store, Clock.systemUTC()));
         }
@@ -127,8 +130,13 @@ final class DefaultSyncEngine implements SyncEngine {
         DataProvider data = null;
         BlobProvider blobs = null;
         try {
-            Files.createDirectories(dir.resolve("scratch"));
-            lockChannel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            ConfigSecrets.warning(config).ifPresent(LOG::warn);
+            // The cache is this user's alone: its database, blobs and scratch files.
+            for (Path d : java.util.List.of(dir, dir.resolve("scratch"))) {
+                FileModes.PRIVATE.createDirectories(d);
+                FileModes.PRIVATE.restrictDirectory(d);
+            }
+            lockChannel = FileChannel.open(FileModes.PRIVATE.createFile(dir.resolve(".lock")), StandardOpenOption.WRITE);
             FileLock lock;
             try {
                 lock = lockChannel.tryLock();
@@ -204,6 +212,16 @@ final class DefaultSyncEngine implements SyncEngine {
     }
 
     @Override
+    public void discardBlob(BlobRef ref) {
+        cache.discard(ref);
+    }
+
+    /** Called by tables once a record change that refers to these blobs has committed. */
+    void blobsReferenced(java.util.Collection<BlobRef> refs) {
+        refs.forEach(cache::referenced);
+    }
+
+    @Override
     public BlobReader openBlob(BlobRef ref) {
         return cache.open(ref);
     }
@@ -220,6 +238,10 @@ final class DefaultSyncEngine implements SyncEngine {
      */
     @Override
     public Optional<BlobUrl> blobUrlWithExpiry(BlobRef ref) {
+        if (ref.size() == 0) {
+            // The empty blob is never uploaded: its bytes are known.
+            return Optional.of(BlobUrl.lasting(URI.create("data:" + ref.type() + ",")));
+        }
         Path local = cache.pathOf(ref.sha256());
         if (Files.isRegularFile(local)) {
             return Optional.of(BlobUrl.lasting(local.toUri()));

@@ -64,11 +64,22 @@ final class DefaultTable implements Table {
     }
 
     private Record insert(Map<String, Object> fields, boolean draftAllowed) {
+        List<BlobRef> stored = new ArrayList<>();
+        try {
+            return insert(fields, draftAllowed, stored);
+        } catch (RuntimeException e) {
+            // Nothing refers to the bytes this write stored: they leave the cache now.
+            stored.forEach(engine::discardBlob);
+            throw e;
+        }
+    }
+
+    private Record insert(Map<String, Object> fields, boolean draftAllowed, List<BlobRef> stored) {
         Map<String, Object> raw = new LinkedHashMap<>(fields);
         Object rawId = raw.remove("id");
         UUID id = rawId == null ? UUID.randomUUID() : toId(rawId);
         Map<String, Object> values = new LinkedHashMap<>(schema.defaults(clock));
-        typed(raw).forEach((k, v) -> {
+        typed(raw, stored).forEach((k, v) -> {
             if (v == null) {
                 values.remove(k);
             } else {
@@ -93,12 +104,23 @@ final class DefaultTable implements Table {
             queueDirtyBlobs(c, values);
             return RecordCodec.view(schema, base.orElse(null), row);
         });
+        engine.blobsReferenced(blobsIn(values));
         engine.changed(name(), id);
         return r;
     }
 
     @Override
     public Record update(UUID id, Map<String, Object> changes) {
+        List<BlobRef> stored = new ArrayList<>();
+        try {
+            return update(id, changes, stored);
+        } catch (RuntimeException e) {
+            stored.forEach(engine::discardBlob);
+            throw e;
+        }
+    }
+
+    private Record update(UUID id, Map<String, Object> changes, List<BlobRef> stored) {
         Map<String, Object> raw = new LinkedHashMap<>(changes);
         if (raw.containsKey("id")) {
             Object rawId = raw.remove("id");
@@ -107,7 +129,7 @@ final class DefaultTable implements Table {
                         + name() + "').");
             }
         }
-        Map<String, Object> values = typed(raw);
+        Map<String, Object> values = typed(raw, stored);
         Instant now = clock.instant();
         Record r = store.write(c -> {
             BaseRow base = RecordStore.base(c, name(), id).orElse(null);
@@ -138,6 +160,7 @@ final class DefaultTable implements Table {
             queueDirtyBlobs(c, values);
             return RecordCodec.view(schema, base, row);
         });
+        engine.blobsReferenced(blobsIn(values));
         engine.changed(name(), id);
         return r;
     }
@@ -231,23 +254,38 @@ final class DefaultTable implements Table {
     }
 
     /**
-     * Makes sure every blob written on this device that a change refers to is queued for upload
-     * (it may have left the queue while nothing referred to it), so the change is pushed only
-     * after its bytes are uploaded.
+     * Queues the upload of every blob written on this device that the change refers to, with its
+     * chunk list, in the change's own transaction: the change is pushed only after its bytes are
+     * uploaded, and bytes no change refers to are never queued. A blob that left the queue while
+     * nothing referred to it is queued again.
      */
     private static void queueDirtyBlobs(Connection c, Map<String, Object> values) throws SQLException {
-        for (Object v : values.values()) {
-            if (v instanceof BlobRef ref) {
-                var row = BlobIndex.get(c, ref.sha256());
-                if (row.isPresent() && row.get().dirty()) {
-                    BlobIndex.enqueueUpload(c, ref.sha256(), ref.size());
+        for (BlobRef ref : blobsIn(values)) {
+            for (String sha : ref.chunks() == null ? List.of(ref.sha256()) : List.of(ref.sha256(), ref.chunks())) {
+                var row = BlobIndex.get(c, sha);
+                if (row.isPresent() && row.get().dirty() && row.get().size() > 0) {
+                    BlobIndex.enqueueUpload(c, sha, row.get().size());
+                    BlobIndex.markReferenced(c, sha);
                 }
             }
         }
     }
 
-    /** Coerces raw values; blob values given as a file or a stream are stored in the cache. */
-    private Map<String, Object> typed(Map<String, Object> raw) {
+    private static List<BlobRef> blobsIn(Map<String, Object> values) {
+        List<BlobRef> out = new ArrayList<>();
+        for (Object v : values.values()) {
+            if (v instanceof BlobRef ref) {
+                out.add(ref);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Coerces raw values; blob values given as a file or a stream are stored in the cache and
+     * added to {@code stored}.
+     */
+    private Map<String, Object> typed(Map<String, Object> raw, List<BlobRef> stored) {
         Map<String, Object> plain = new LinkedHashMap<>();
         Map<String, Object> blobs = new LinkedHashMap<>();
         raw.forEach((k, v) -> {
@@ -265,7 +303,9 @@ final class DefaultTable implements Table {
                 throw new InvalidException(e.getKey(), "Field '" + e.getKey() + "' of table '" + name()
                         + "' is not a blob field.");
             }
-            typed.put(e.getKey(), storeBlob(f, e.getValue()));
+            BlobRef ref = storeBlob(f, e.getValue());
+            stored.add(ref);
+            typed.put(e.getKey(), ref);
         }
         return typed;
     }

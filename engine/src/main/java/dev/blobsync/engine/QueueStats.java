@@ -9,8 +9,8 @@ package dev.blobsync.engine;
  * @param changes       record changes waiting to be pushed (drafts not counted)
  * @param drafts        drafts kept on this device
  * @param errors        items whose last attempt failed
- * @param queuedBytes   bytes of every queued blob, also superseded versions not yet set aside;
- *                      what {@code offline.maxQueueSize} limits
+ * @param queuedBytes   what {@code offline.maxQueueSize} limits: the bytes of the queued uploads
+ *                      ({@code uploadBytes}); versions an editor replaced are not counted
  * @param maxQueueSize  {@code offline.maxQueueSize}
  * @param blobsOnline   whether the blob provider answered the last call
  * @param dataOnline    whether the data provider answered the last call

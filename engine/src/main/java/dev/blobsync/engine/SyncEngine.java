@@ -33,14 +33,27 @@ public interface SyncEngine extends AutoCloseable {
     Table table(String name);
 
     /**
-     * Stores the bytes of {@code file} as a blob: hashed, kept in the local cache and queued for
-     * upload. With {@code move} the file is moved into the cache instead of copied; it must then
-     * live in {@link #stagingDirectory()}.
+     * Stores the bytes of {@code file} as a blob: hashed and kept in the local cache. Its upload is
+     * queued by the record change that refers to it ({@link Table#insert}, {@link Table#update}),
+     * so bytes no record takes are never uploaded. With {@code move} the file is moved into the
+     * cache instead of copied; it must then live in {@link #stagingDirectory()}, and when this
+     * fails it stays there. Fails with {@link QuotaExceededException}, saying which limit, when the
+     * upload queue or the cache's disk has no room.
+     *
+     * <p>A blob stored here that no record change refers to is removed at the next start, or at
+     * once by {@link #discardBlob}.
      */
     BlobRef putBlob(Path file, String type, String name, boolean move);
 
     /** Stores the bytes of {@code in} as a blob, like {@link #putBlob(Path, String, String, boolean)}. */
     BlobRef putBlob(InputStream in, String type, String name);
+
+    /**
+     * Gives up a blob stored with {@link #putBlob} for a write that then failed: unless another
+     * write holds or a record refers to the same bytes, it leaves the cache now, so a failed write
+     * keeps no room. Harmless for a blob that is referenced.
+     */
+    void discardBlob(BlobRef ref);
 
     /**
      * Opens a blob for reading, fetching it from the blob provider when it is not cached.

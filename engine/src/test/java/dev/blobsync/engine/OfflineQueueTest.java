@@ -11,6 +11,8 @@ import dev.blobsync.engine.event.SyncError;
 import dev.blobsync.engine.event.UploadComplete;
 import dev.blobsync.engine.event.UploadProgress;
 import dev.blobsync.engine.internal.Hashing;
+import dev.blobsync.engine.store.BlobIndex;
+import dev.blobsync.engine.store.LocalStore;
 import dev.blobsync.engine.testing.EngineFixture;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -141,6 +143,66 @@ class OfflineQueueTest {
             }
             assertThat(a.flush(WAIT)).isTrue();
             assertThat(hubBlobs()).containsExactly(Hashing.sha256(new ByteArrayInputStream(last)));
+        }
+    }
+
+    @Test
+    void versionsASaveStormReplacedAreNoQueueWorkAndTheEmptyBlobNeverIs() throws Exception {
+        stopBlobStore();
+        byte[] last = null;
+        try (SyncEngine a = SyncEngine.open(ConfigLoader.load(fixture.config("a", "200ms",
+                "  maxQueueSize: 1MB\n  uploadDelay: 50ms\n"
+                        + "  retryStrategy: {maxAttempts: 100, initialDelay: 100ms, maxDelay: 300ms}\n")))) {
+            UUID id = a.table("photos").insert(photo("storm", bytes(300_000, 400))).id();
+            for (int i = 1; i <= 20; i++) {
+                // Twenty versions of 300 kB under a 1 MB queue; one of them empty, as a shell's > leaves.
+                last = i == 10 ? new byte[0] : bytes(300_000, 400 + i);
+                a.table("photos").update(id, Map.of("image", a.putBlob(new ByteArrayInputStream(last), "image/jpeg",
+                        "storm.jpg")));
+            }
+            String lastSha = Hashing.sha256(new ByteArrayInputStream(last));
+            List<PendingItem> uploads = a.offline().pending().stream().filter(p -> p.type().equals("upload")).toList();
+            assertThat(uploads).extracting(PendingItem::id).containsExactly(lastSha);
+            QueueStats s = a.offline().stats();
+            assertThat(s.uploads()).as("summary and list agree").isEqualTo(1);
+            assertThat(s.queuedBytes()).isEqualTo(300_000);
+            assertThat(s.room()).isEqualTo(700_000);
+            // The uploader removes the rows of the replaced versions by itself.
+            try (LocalStore local = LocalStore.open(tmp.resolve("cache-a").resolve("local.db"))) {
+                assertThat(eventually(WAIT, () -> local.read(BlobIndex::uploads).size() == 1)).isTrue();
+            }
+
+            startBlobStore();
+            assertThat(a.flush(WAIT)).isTrue();
+            assertThat(hubBlobs()).containsExactly(lastSha);
+        }
+    }
+
+    @Test
+    void aWriteThatFailsAfterItsBytesWereStoredLeavesNothingQueuedOrCached() throws Exception {
+        try (SyncEngine a = SyncEngine.open(ConfigLoader.load(fixture.config("a", "200ms",
+                "  uploadDelay: 50ms\n")))) {
+            byte[] image = bytes(200_000, 500);
+            UUID missing = UUID.randomUUID();
+            Files.write(tmp.resolve("x.jpg"), image);
+            assertThatThrownBy(() -> a.table("photos").update(missing, Map.of("image", tmp.resolve("x.jpg"))))
+                    .isInstanceOf(NotFoundException.class);
+            String sha = Hashing.sha256(new ByteArrayInputStream(image));
+            Path cached = tmp.resolve("cache-a").resolve("blobs").resolve(sha.substring(0, 2)).resolve(sha);
+            assertThat(cached).as("the failed write's bytes left the cache").doesNotExist();
+            assertThat(a.offline().pending()).isEmpty();
+            assertThat(a.cache().stats().used()).isZero();
+
+            // A blob put for a write that never came (a crash in between) goes at the next start.
+            BlobRef orphan = a.putBlob(new ByteArrayInputStream(image), "image/jpeg", "orphan.jpg");
+            assertThat(cached).exists();
+            assertThat(orphan.sha256()).isEqualTo(sha);
+        }
+        try (SyncEngine again = fixture.open("a")) {
+            String sha = Hashing.sha256(new ByteArrayInputStream(bytes(200_000, 500)));
+            assertThat(tmp.resolve("cache-a").resolve("blobs").resolve(sha.substring(0, 2)).resolve(sha))
+                    .doesNotExist();
+            assertThat(again.offline().pending()).isEmpty();
         }
     }
 

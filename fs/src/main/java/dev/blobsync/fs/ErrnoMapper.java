@@ -8,6 +8,8 @@ import dev.blobsync.engine.NotFoundException;
 import dev.blobsync.engine.OfflineException;
 import dev.blobsync.engine.QuotaExceededException;
 import dev.blobsync.engine.StorageException;
+import dev.blobsync.engine.internal.DiskFull;
+import dev.blobsync.engine.internal.LogLimiter;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -19,13 +21,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place that turns a throwable into an errno. It logs each failure once, with the
- * operation and the path, and keeps the user-facing reason for {@code user.blobsync.error}.
- * Anything it does not know becomes EIO, logged with its stack trace.
+ * operation and the path, and keeps the user-facing reason for {@code user.blobsync.error}; the
+ * same failure repeating is logged a few times, then once a minute. Anything it does not know
+ * becomes EIO, logged with its stack trace.
  */
 final class ErrnoMapper {
     private static final Logger log = LoggerFactory.getLogger(ErrnoMapper.class);
 
     private final ErrorNotes notes;
+    private final LogLimiter limit = LogLimiter.standard();
 
     ErrnoMapper(ErrorNotes notes) {
         this.notes = notes;
@@ -56,16 +60,26 @@ final class ErrnoMapper {
         } else if (t instanceof AccessDeniedException) {
             errno = Errnos.EACCES;
             reason = "permission denied: " + t.getMessage();
+        } else if (t instanceof IOException && DiskFull.is(t)) {
+            errno = Errnos.ENOSPC;
+            reason = "the disk under blobsync's cache folder is full; free space on it and try again";
         } else if (t instanceof IOException) {
             errno = Errnos.EIO;
             reason = "local file error: " + t;
         } else {
-            log.error("{} {}: unexpected failure, answering EIO", op, path, t);
+            String more = limit.admit(op + " " + path + " unexpected");
+            if (more != null) {
+                log.error("{} {}: unexpected failure, answering EIO{}", op, path, more, t);
+            }
             notes.record(op, path, Errnos.EIO, "internal error: " + t);
             return -Errnos.EIO;
         }
         if (reason != null) {
-            log.warn("{} {}: {} (errno {})", op, path, reason, errno);
+            // A program retrying the same failing call does not fill the log.
+            String more = limit.admit(op + " " + path + " " + errno);
+            if (more != null) {
+                log.warn("{} {}: {} (errno {}){}", op, path, reason, errno, more);
+            }
             notes.record(op, path, errno, reason);
         }
         return -errno;

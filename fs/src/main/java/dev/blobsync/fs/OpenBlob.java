@@ -2,9 +2,9 @@ package dev.blobsync.fs;
 
 import dev.blobsync.engine.BlobReader;
 import dev.blobsync.engine.BlobRef;
-import dev.blobsync.engine.QueueStats;
-import dev.blobsync.engine.config.Sizes;
+import dev.blobsync.engine.QuotaExceededException;
 import dev.blobsync.engine.SyncEngine;
+import dev.blobsync.engine.internal.DiskFull;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -18,6 +18,12 @@ import java.nio.file.StandardOpenOption;
  * it, so the usual "open, truncate to 0, write" never copies. At commit the staging file is
  * moved into the engine ({@link SyncEngine#putBlob} with {@code move}); later writes on the
  * same handle start a new staging file from the stored blob.
+ *
+ * <p>Room is asked of the engine before bytes are taken ({@code CacheControl.writeRoom}: the
+ * upload queue and the cache's disk). A write or truncate that fails leaves the file incomplete:
+ * from then on every write and commit fails with the same reason, so a failed copy never becomes
+ * a record (until the file is truncated to 0 and written again). A stored blob that no record
+ * took is given back to the engine at the last close ({@link SyncEngine#discardBlob}).
  */
 final class OpenBlob extends ContentFile {
     private static final int COPY_CHUNK = 1 << 20;
@@ -36,6 +42,10 @@ final class OpenBlob extends ContentFile {
     private long size;
     private boolean dirty;
     private boolean discarded;
+    /** Why the bytes written so far are incomplete; null while nothing failed. */
+    private FsException failure;
+    /** A blob stored by a commit that no record has taken yet. */
+    private BlobRef uncommitted;
     private java.util.UUID importedInto;
 
     /** @param base the blob the file holds now, or null for a new file */
@@ -120,44 +130,81 @@ final class OpenBlob extends ContentFile {
         }
     }
 
-    /** Bytes the upload queue had room for when last asked; -1 before the first write. */
+    /** The size the engine allowed the file to grow to when last asked; -1 before the first write. */
     private long room = -1;
 
     /**
-     * Refuses a write that would grow the file past what {@code offline.maxQueueSize} still
-     * allows, before any byte is taken: the user sees ENOSPC at once, with the reason, instead of
-     * at close. The queue is asked at the first write and again only when the file outgrows it.
+     * Refuses a write that would grow the file past what the upload queue or the cache's disk
+     * still allows, before any byte is taken: the user sees ENOSPC at once, with the reason,
+     * instead of at close. The engine is asked at the first write and again only when the file
+     * outgrows what it allowed.
      */
     private void checkRoomLocked(long newSize) {
         if (room >= 0 && newSize <= room) {
             return;
         }
-        QueueStats stats = engine.offline().stats();
-        room = stats.room();
-        if (newSize > room) {
-            // What was written so far is incomplete: it must not become a blob at close.
-            discarded = true;
-            throw new FsException(Errnos.ENOSPC, "the upload queue is full: " + Sizes.format(stats.queuedBytes())
-                    + " of " + Sizes.format(stats.maxQueueSize()) + " (offline.maxQueueSize) wait for upload, and "
-                    + fileName + " would need " + Sizes.format(newSize) + ". Wait until queued uploads finish"
-                    + " (blobsync flush), or raise offline.maxQueueSize.");
+        try {
+            room = engine.cache().writeRoom(fileName, newSize, staging != null ? size : 0);
+        } catch (RuntimeException e) {
+            throw failedLocked(e);
         }
+    }
+
+    /**
+     * What was written so far is incomplete: it must not become a blob, now or at close, and its
+     * staging file goes at once, giving its room back.
+     */
+    private FsException failedLocked(Throwable e) {
+        dropStagingLocked();
+        if (e instanceof FsException fe) {
+            failure = fe;
+        } else if (e instanceof QuotaExceededException || DiskFull.is(e)) {
+            failure = new FsException(Errnos.ENOSPC, e instanceof QuotaExceededException ? e.getMessage()
+                    : "the disk holding the cache folder " + engine.stagingDirectory().getParent() + " is full, so "
+                            + fileName + " could not be written. Free space on that disk, or wait until queued"
+                            + " uploads finish (blobsync queue), then write it again.");
+        } else {
+            failure = new FsException(Errnos.EIO, fileName + " could not be written to the cache folder "
+                    + engine.stagingDirectory().getParent() + ": " + e.getMessage());
+        }
+        return failure;
+    }
+
+    private void checkNotFailedLocked() {
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Why this file cannot be stored, or null. */
+    FsException failureLocked() {
+        return failure;
     }
 
     @Override
     synchronized void write(ByteBuffer src, long position) throws IOException {
+        checkNotFailedLocked();
         checkRoomLocked(Math.max(size, position + src.remaining()));
-        materializeLocked();
-        long pos = position;
-        while (src.hasRemaining()) {
-            pos += staging.write(src, pos);
+        try {
+            materializeLocked();
+            long pos = position;
+            while (src.hasRemaining()) {
+                pos += staging.write(src, pos);
+            }
+            size = Math.max(size, pos);
+        } catch (IOException | RuntimeException e) {
+            throw failedLocked(e);
         }
-        size = Math.max(size, pos);
         dirty = true;
     }
 
     @Override
     synchronized void truncate(long newSize) throws IOException {
+        if (newSize == 0) {
+            // Starting over: what failed before no longer matters.
+            failure = null;
+        }
+        checkNotFailedLocked();
         if (newSize > size) {
             checkRoomLocked(newSize);
         }
@@ -165,11 +212,15 @@ final class OpenBlob extends ContentFile {
             base = null;
             size = 0;
         }
-        materializeLocked();
-        if (newSize < size) {
-            staging.truncate(newSize);
-        } else if (newSize > size) {
-            staging.write(ByteBuffer.wrap(new byte[1]), newSize - 1);
+        try {
+            materializeLocked();
+            if (newSize < size) {
+                staging.truncate(newSize);
+            } else if (newSize > size) {
+                staging.write(ByteBuffer.wrap(new byte[1]), newSize - 1);
+            }
+        } catch (IOException | RuntimeException e) {
+            throw failedLocked(e);
         }
         size = newSize;
         dirty = true;
@@ -182,7 +233,7 @@ final class OpenBlob extends ContentFile {
 
     @Override
     synchronized boolean dirty() {
-        return dirty && !discarded;
+        return dirty && !discarded && failure == null;
     }
 
     /** The file was unlinked before it was committed: drop its bytes at commit. */
@@ -195,6 +246,7 @@ final class OpenBlob extends ContentFile {
      * held. Without new bytes since the last store (a retried commit) it returns the stored blob.
      */
     BlobRef storeLocked() throws IOException {
+        checkNotFailedLocked();
         if (staging == null) {
             if (base == null) {
                 // Created and never written: an empty blob.
@@ -206,9 +258,18 @@ final class OpenBlob extends ContentFile {
         staging.force(true);
         staging.close();
         staging = null;
-        Path file = stagingPath;
+        BlobRef stored;
+        try {
+            stored = engine.putBlob(stagingPath, mime, fileName, true);
+        } catch (RuntimeException e) {
+            // The bytes stay staged: a later commit (the last close) tries again, and close()
+            // removes them when none succeeds.
+            staging = FileChannel.open(stagingPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            throw e;
+        }
         stagingPath = null;
-        base = engine.putBlob(file, mime, fileName, true);
+        base = stored;
+        uncommitted = stored;
         size = base.size();
         return base;
     }
@@ -225,19 +286,40 @@ final class OpenBlob extends ContentFile {
     /** The engine took the bytes and the record points at them. */
     void committedLocked() {
         dirty = false;
+        uncommitted = null;
+    }
+
+    private void dropStagingLocked() {
+        if (staging != null) {
+            try {
+                staging.close();
+            } catch (IOException e) {
+                // Closing a channel we only wrote through loses nothing more.
+            }
+            staging = null;
+        }
+        if (stagingPath != null) {
+            try {
+                Files.deleteIfExists(stagingPath);
+            } catch (IOException e) {
+                // The engine clears its staging folder at the next start.
+            }
+            stagingPath = null;
+        }
     }
 
     @Override
     synchronized void close() {
         closeReaderLocked();
-        if (staging != null) {
+        if (uncommitted != null) {
+            // Stored, but no record took it: nothing is kept for a write that failed.
             try {
-                staging.close();
-                Files.deleteIfExists(stagingPath);
-            } catch (IOException e) {
-                // A leftover staging file is only wasted space in the engine's own folder.
+                engine.discardBlob(uncommitted);
+            } catch (RuntimeException e) {
+                // The engine removes it at its next start.
             }
-            staging = null;
+            uncommitted = null;
         }
+        dropStagingLocked();
     }
 }

@@ -54,6 +54,10 @@ final class RecordOps {
 
     private void commitBlob(OpenBlob file, TableIndex table, String path) throws IOException {
         synchronized (file) {
+            if (file.failureLocked() != null) {
+                // A write failed: the bytes are incomplete, and close says so too.
+                throw file.failureLocked();
+            }
             if (!file.dirty()) {
                 return;
             }

@@ -1,6 +1,7 @@
 package dev.blobsync.cli;
 
 import dev.blobsync.engine.config.ConfigLoader;
+import dev.blobsync.engine.internal.FileModes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,10 +56,17 @@ final class InitCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Writes the config and checks that it loads, so init never leaves a broken file. */
+    /**
+     * Writes the config, readable by this user only (0600: configs may come to hold keys), and
+     * checks that it loads, so init never leaves a broken file.
+     */
     static void write(Path file, Path hub, Path cache, Path schema) throws IOException {
-        Files.createDirectories(file.getParent());
+        if (!Files.isDirectory(file.getParent())) {
+            FileModes.PRIVATE.createDirectories(file.getParent());
+        }
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        FileModes.PRIVATE.createFile(tmp);
         Files.writeString(tmp, ConfigTemplate.render(hub, cache, schema));
         try {
             ConfigLoader.load(tmp);

@@ -1,10 +1,7 @@
 package dev.blobsync.stress;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.blobsync.engine.provider.sqlite.SqliteHubDataProvider;
 import dev.blobsync.engine.spi.ChangePage;
 import dev.blobsync.engine.spi.RemoteRecord;
@@ -20,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,12 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
  * on the blob server with its SHA-256 and in a record on the hub; the server received no more
  * bytes than a resuming client sends (no upload restarted from zero); the queue is empty.
  *
+ * <p>The daemon runs through {@link MountDaemon}, the harness the storms of {@link StormCrashIT} share.
+ *
  * <p>Short form by default (CI): 60 files of 4 KiB to 4 MiB. Long form:
  * {@code -Dcrash.files=500 -Dcrash.maxBytes=20971520}.
  */
 class CrashIT {
-    private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
-    private static final Path JAR = REPO.resolve("mount-cli/target/blobsync.jar");
     private static final int FILES = Integer.getInteger("crash.files", 60);
     private static final int MAX_BYTES = Integer.getInteger("crash.maxBytes", 4 << 20);
     private static final int KILLS = 3;
@@ -45,20 +41,16 @@ class CrashIT {
     @TempDir
     Path tmp;
 
-    private Path config;
-    private Path mnt;
-    private Process daemon;
-    private int starts;
-
     @Test
     void everyFileCpReportedWrittenArrivesDespiteThreeKills() throws Exception {
         NewcomerMountIT.requireFuse();
-        assertThat(JAR).as("the jar is built before stress tests run (mvn verify)").isRegularFile();
+        MountDaemon.requireJar();
         Map<String, byte[]> files = generate();
-        try (TusNodeServer server = TusNodeServer.start(tmp.resolve("server"), TusNodeServer.Mode.PLAIN)) {
-            config = writeConfig(server.port());
-            mnt = Files.createDirectories(tmp.resolve("mnt"));
-            startDaemon();
+        try (TusNodeServer server = TusNodeServer.start(tmp.resolve("server"), TusNodeServer.Mode.PLAIN);
+             MountDaemon daemon = new MountDaemon(writeConfig(server.port()), tmp.resolve("mnt"),
+                     tmp.resolve("daemon.log"))) {
+            Path mnt = daemon.mnt();
+            daemon.start();
 
             // The writer copies every file with cp, retrying what a kill cut off; the killer, another
             // thread, SIGKILLs the daemon at random moments while copies and uploads run.
@@ -70,7 +62,7 @@ class CrashIT {
             Thread writer = new Thread(() -> {
                 try {
                     for (String name : names) {
-                        while (!cp(tmp.resolve("src").resolve(name), mnt.resolve("photos"))) {
+                        while (MountDaemon.cp(tmp.resolve("src").resolve(name), mnt.resolve("photos")).exit() != 0) {
                             // Nothing was acknowledged: wait for the daemon to be back and copy again.
                             failedCopies.incrementAndGet();
                             NewcomerMountIT.eventually(Duration.ofSeconds(60), () -> NewcomerMountIT.isMounted(mnt)
@@ -92,21 +84,17 @@ class CrashIT {
                     Thread.sleep(2);
                 }
                 Thread.sleep(rnd.nextInt(40));
-                daemon.destroyForcibly();
+                daemon.kill();
                 kills++;
-                restartAfterKill();
+                daemon.start();
             }
             writer.join(TimeUnit.MINUTES.toMillis(20));
             assertThat(writerError.get()).isNull();
             assertThat(written).hasSize(FILES);
             assertThat(kills).isEqualTo(KILLS);
 
-            ProcessBuilder flush = new ProcessBuilder("java", "-Dfile.encoding=UTF-8", "-jar", JAR.toString(), "flush",
-                    "--config", config.toString(), "--timeout", "5m").redirectErrorStream(true);
-            Process f = flush.start();
-            String flushOut = new String(f.getInputStream().readAllBytes());
-            assertThat(f.waitFor(6, TimeUnit.MINUTES)).isTrue();
-            assertThat(f.exitValue()).as(flushOut).isZero();
+            MountDaemon.Result flush = daemon.cli("flush", "--timeout", "5m");
+            assertThat(flush.exit()).as(flush.out() + flush.err()).isZero();
 
             // Every file cp reported written is on the server, byte for byte.
             Set<String> stored = new java.util.TreeSet<>();
@@ -125,7 +113,7 @@ class CrashIT {
             System.out.printf("crash test: %d files (%d bytes stored at the server, %d received), %d kills,"
                     + " %d copies cut by a kill, %d uploads resumed at a non-zero offset, %d daemon starts%n",
                     written.size(), storedBytes, server.bytesReceived(), kills, failedCopies.get(), resumed,
-                    starts);
+                    daemon.starts());
             // Resumed, never restarted from zero: the server read each stored byte about once.
             assertThat(server.bytesReceived()).as("bytes received at the server vs stored")
                     .isLessThanOrEqualTo(storedBytes + (2L << 20));
@@ -137,18 +125,8 @@ class CrashIT {
                         .containsEntry(title, NewcomerMountIT.sha256(files.get(name)));
             }
             // No queue entry is left behind.
-            Process q = new ProcessBuilder("java", "-Dfile.encoding=UTF-8", "-jar", JAR.toString(), "queue",
-                    "--config", config.toString(), "--json").redirectErrorStream(false).start();
-            JsonNode queue = new ObjectMapper().readTree(q.getInputStream().readAllBytes());
-            assertThat(q.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(queue.path("items")).as("queue after flush").isEmpty();
-
-            stopDaemon();
-        } finally {
-            if (daemon != null && daemon.isAlive()) {
-                daemon.destroyForcibly();
-            }
-            unmountQuietly();
+            assertThat(daemon.queue().path("items")).as("queue after flush").isEmpty();
+            daemon.stop();
         }
     }
 
@@ -185,42 +163,6 @@ class CrashIT {
         return Files.writeString(tmp.resolve("crash.yaml"), yaml);
     }
 
-    private void startDaemon() throws IOException, InterruptedException {
-        starts++;
-        daemon = new ProcessBuilder("java", "-Dfile.encoding=UTF-8", "-jar", JAR.toString(), "mount", "--config",
-                config.toString(), mnt.toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("daemon.log").toFile()))
-                .start();
-        if (!NewcomerMountIT.eventually(Duration.ofSeconds(60), () -> NewcomerMountIT.isMounted(mnt))) {
-            fail("the daemon did not mount (start " + starts + "):\n" + log());
-        }
-    }
-
-    private void restartAfterKill() throws Exception {
-        assertThat(daemon.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        // auto_unmount takes the dead mount away; make sure before mounting again.
-        if (!NewcomerMountIT.eventually(Duration.ofSeconds(10), () -> !NewcomerMountIT.isMounted(mnt))) {
-            unmountQuietly();
-        }
-        startDaemon();
-    }
-
-    private void stopDaemon() throws Exception {
-        daemon.destroy();
-        assertThat(daemon.waitFor(60, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
-        assertThat(NewcomerMountIT.isMounted(mnt)).isFalse();
-    }
-
-    private boolean cp(Path file, Path dir) throws Exception {
-        Process p = new ProcessBuilder("cp", file.toString(), dir.toString() + "/").redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return false;
-        }
-        return p.exitValue() == 0;
-    }
-
     private static Map<String, String> hubImagesByTitle(Path hub) throws Exception {
         Map<String, String> out = new HashMap<>();
         try (SqliteHubDataProvider p = SqliteHubDataProvider.open(hub)) {
@@ -237,29 +179,5 @@ class CrashIT {
             } while (page.hasMore());
         }
         return out;
-    }
-
-    private void unmountQuietly() {
-        try {
-            new ProcessBuilder("fusermount", "-uz", mnt.toString()).start().waitFor(10, TimeUnit.SECONDS);
-        } catch (IOException | InterruptedException e) {
-            // Nothing mounted.
-        }
-    }
-
-    private String log() {
-        try {
-            return Files.readString(tmp.resolve("daemon.log"));
-        } catch (IOException e) {
-            return "(no log)";
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -9,7 +9,10 @@ import dev.blobsync.engine.StorageException;
 import dev.blobsync.engine.config.CacheConfig;
 import dev.blobsync.engine.config.Sizes;
 import dev.blobsync.engine.event.EventBus;
+import dev.blobsync.engine.internal.DiskFull;
+import dev.blobsync.engine.internal.FileModes;
 import dev.blobsync.engine.internal.FileSync;
+import dev.blobsync.engine.internal.LogLimiter;
 import dev.blobsync.engine.internal.Hashing;
 import dev.blobsync.engine.spi.BlobProvider;
 import dev.blobsync.engine.spi.ProviderException;
@@ -17,13 +20,11 @@ import dev.blobsync.engine.store.BlobIndex;
 import dev.blobsync.engine.store.BlobRow;
 import dev.blobsync.engine.store.LocalStore;
 import dev.blobsync.engine.store.UploadRow;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.BitSet;
@@ -46,9 +47,10 @@ import org.slf4j.LoggerFactory;
  * Content-addressed blob files on local disk and their index. Internal to the engine.
  *
  * <ul>
- *   <li>A blob written here is hashed (whole and per chunk), moved into
- *       {@code <cache>/blobs/ab/abcd…}, and indexed dirty with its upload queued, in one
- *       transaction. A blob over one chunk gets a chunk manifest, stored as a blob of its own.
+ *   <li>A blob written here enters through {@link BlobIntake}: hashed (whole and per chunk),
+ *       moved into {@code <cache>/blobs/ab/abcd…} and indexed dirty; its upload is queued by the
+ *       record change that refers to it. A blob over one chunk gets a chunk manifest, stored as
+ *       a blob of its own. Files and folders here are the user's alone (0600, 0700).
  *   <li>A blob read but not cached is fetched in ranges into a sparse {@code .partial} file,
  *       each chunk checked against the manifest before it is written; once all chunks are there
  *       the whole file is checked against the blob's SHA-256 and becomes complete. Blobs without
@@ -56,7 +58,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link CacheQuota} makes room before bytes enter.
  * </ul>
  *
- * <p>Lock order: the quota, then a {@link PartialBlob}'s monitor, then the store.
+ * <p>Lock order: the quota, then a stripe lock or a {@link PartialBlob}'s monitor, then the
+ * store.
  */
 public final class BlobCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BlobCache.class);
@@ -70,10 +73,11 @@ public final class BlobCache implements AutoCloseable {
     private final long maxQueueSize;
     private final CacheQuota quota;
     private final ExecutorService background;
-    private final ConcurrentMap<String, CompletableFuture<Path>> wholeFetches = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, PartialBlob> partials = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, AtomicInteger> open = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, String> errors = new ConcurrentHashMap<>();
+    private final BlobIntake intake;
+    private final WholeFetches fetches;
     private final Set<String> finishing = ConcurrentHashMap.newKeySet();
     private final Set<String> uploading = ConcurrentHashMap.newKeySet();
     private volatile java.util.function.Function<String, String> priorityHint = sha -> "normal";
@@ -100,9 +104,10 @@ public final class BlobCache implements AutoCloseable {
         this.maxQueueSize = maxQueueSize;
         this.events = events;
         try {
-            Files.createDirectories(blobs);
-            Files.createDirectories(staging);
-            Files.createDirectories(downloads);
+            for (Path dir : List.of(directory, blobs, staging, downloads)) {
+                FileModes.PRIVATE.createDirectories(dir);
+                FileModes.PRIVATE.restrictDirectory(dir);
+            }
         } catch (IOException e) {
             throw new StorageException("Cannot create the cache folder " + directory + ": " + e.getMessage(), e);
         }
@@ -114,14 +119,26 @@ public final class BlobCache implements AutoCloseable {
         });
         cleanUp();
         this.quota = new CacheQuota(directory, store, config, events, this::removeIfIdle);
+        this.intake = new BlobIntake(directory, staging, store, quota, maxQueueSize, this::pathOf,
+                sha -> priorityHint.apply(sha));
+        this.fetches = new WholeFetches(directory, downloads, store, provider, quota, this::pathOf,
+                sha -> priorityHint.apply(sha), errors);
     }
 
     /**
-     * Removes left-overs of a crash: partial downloads, staging files of writes that were never
-     * acknowledged (a close that returned 0 has moved its file into the cache), and index entries
-     * whose file is gone.
+     * Removes left-overs of a crash or a failed write: partial downloads, staging files of writes
+     * that were never acknowledged (a close that returned 0 has moved its file into the cache),
+     * blobs stored for a write whose record change never came, and index entries whose file is
+     * gone.
      */
     private void cleanUp() {
+        for (BlobRow r : store.read(BlobIndex::neverReferenced)) {
+            if (store.write(c -> BlobIndex.removeIfNeverReferenced(c, r.sha256()))) {
+                deleteQuietly(pathOf(r.sha256()));
+                LOG.info("Removed blob {} ({}): stored for a write that did not complete", r.sha256(),
+                        Sizes.format(r.size()));
+            }
+        }
         for (Path dir : List.of(downloads, staging)) {
             try (Stream<Path> s = Files.list(dir)) {
                 for (Path p : s.toList()) {
@@ -175,109 +192,61 @@ public final class BlobCache implements AutoCloseable {
 
     // ---- writing -------------------------------------------------------------------------
 
-    /**
-     * Stores {@code file} as a dirty blob and queues its upload; durable when this returns.
-     * With {@code move} the file is renamed into the cache (it must be on the same file system).
-     */
+    /** Stores {@code file} as a dirty blob; see {@link BlobIntake#put(Path, String, String, boolean)}. */
     public BlobRef put(Path file, String type, String name, boolean move) {
-        try {
-            ChunkManifest.Hashes h = ChunkManifest.hash(file);
-            String what = name != null ? name : file.getFileName().toString();
-            // Refused before anything is stored: a full queue leaves no half-written blob behind.
-            checkQueueRoom(h.sha256(), h.size(), what);
-            String chunks = h.manifest() == null ? null : putBytes(h.manifest().toBytes(), ChunkManifest.TYPE, what);
-            Path target = pathOf(h.sha256());
-            boolean added = !Files.exists(target);
-            if (added) {
-                quota.reserve(h.size(), CacheQuota.Purpose.WRITE, what);
-                Files.createDirectories(target.getParent());
-                if (move) {
-                    FileSync.fsync(file);
-                    FileSync.moveDurably(file, target);
-                } else {
-                    Path tmp = Files.createTempFile(staging, "copy-", ".tmp");
-                    Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
-                    FileSync.fsync(tmp);
-                    FileSync.moveDurably(tmp, target);
-                }
-            } else if (move) {
-                Files.delete(file);
-            }
-            index(h.sha256(), h.size(), type, chunks);
-            return new BlobRef(h.sha256(), h.size(), type, name, chunks);
-        } catch (IOException e) {
-            throw new StorageException("Cannot store " + file.getFileName() + " in the cache " + blobs + ": "
-                    + e.getMessage(), e);
-        }
+        BlobRef ref = intake.put(file, type, name, move);
+        errors.remove(ref.sha256());
+        return ref;
     }
 
     /** Stores the bytes of {@code in} as a dirty blob; does not close {@code in}. */
     public BlobRef put(InputStream in, String type, String name) {
-        Path tmp = null;
-        try {
-            tmp = Files.createTempFile(staging, "in-", ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                in.transferTo(out);
-            }
-            BlobRef ref = put(tmp, type, name, true);
-            tmp = null;
-            return ref;
-        } catch (IOException e) {
-            throw new StorageException("Cannot store " + (name == null ? "a blob" : name) + " in the cache "
-                    + blobs + ": " + e.getMessage(), e);
-        } finally {
-            deleteQuietly(tmp);
-        }
-    }
-
-    private String putBytes(byte[] bytes, String type, String what) throws IOException {
-        String sha = Hashing.sha256(new ByteArrayInputStream(bytes));
-        Path target = pathOf(sha);
-        if (!Files.exists(target)) {
-            quota.reserve(bytes.length, CacheQuota.Purpose.WRITE, "the chunk list of " + what);
-            Files.createDirectories(target.getParent());
-            Path tmp = Files.createTempFile(staging, "manifest-", ".tmp");
-            Files.write(tmp, bytes);
-            FileSync.fsync(tmp);
-            FileSync.moveDurably(tmp, target);
-        }
-        index(sha, bytes.length, type, null);
-        return sha;
-    }
-
-    /**
-     * Fails with {@link QuotaExceededException} when queueing {@code size} more bytes would pass
-     * {@code offline.maxQueueSize}. Bytes already cached or queued cost nothing.
-     */
-    private void checkQueueRoom(String sha, long size, String what) {
-        long queued = store.read(c -> {
-            boolean known = BlobIndex.get(c, sha).isPresent() || BlobIndex.upload(c, sha).isPresent();
-            return known ? -1L : BlobIndex.queuedBytes(c);
-        });
-        if (queued >= 0 && queued + size > maxQueueSize) {
-            throw new QuotaExceededException("The upload queue is full: it holds " + Sizes.format(queued) + " of "
-                    + Sizes.format(maxQueueSize) + " (offline.maxQueueSize), and '" + what + "' needs "
-                    + Sizes.format(size) + ". Wait until queued uploads finish (blobsync flush), or raise"
-                    + " offline.maxQueueSize.");
-        }
+        BlobRef ref = intake.put(in, type, name);
+        errors.remove(ref.sha256());
+        return ref;
     }
 
     /** Bytes {@code offline.maxQueueSize} still allows. */
     public long queueRoom() {
-        return Math.max(0, maxQueueSize - store.read(BlobIndex::queuedBytes));
+        return intake.queueRoom();
     }
 
-    private void index(String sha, long size, String type, String chunks) {
-        store.write(c -> {
-            Optional<BlobRow> row = BlobIndex.get(c, sha);
-            boolean clean = row.map(b -> !b.dirty()).orElse(false);
-            BlobIndex.put(c, sha, size, type, !clean, priorityHint.apply(sha));
-            if (!clean) {
-                BlobIndex.enqueueUpload(c, sha, size);
+    /** See {@link BlobIntake#writeRoom}. */
+    public long writeRoom(String what, long size, long staged) {
+        return intake.writeRoom(what, size, staged);
+    }
+
+    /** A record change now refers to {@code ref}: the claim of the writer that put it ends. */
+    public void referenced(BlobRef ref) {
+        intake.referenced(ref.sha256());
+        if (ref.chunks() != null) {
+            intake.referenced(ref.chunks());
+        }
+    }
+
+    /**
+     * The writer that put {@code ref} gives it up (the write that needed it failed): when no other
+     * writer claims it and nothing refers to it, it leaves the cache now, and its room with it.
+     */
+    public void discard(BlobRef ref) {
+        for (String sha : ref.chunks() == null ? List.of(ref.sha256()) : List.of(ref.sha256(), ref.chunks())) {
+            if (!intake.release(sha)) {
+                continue;
             }
-            return null;
-        });
-        errors.remove(sha);
+            long freed = 0;
+            synchronized (stripe(sha)) {
+                if (busy(sha)) {
+                    continue;
+                }
+                Optional<BlobRow> row = store.read(c -> BlobIndex.get(c, sha));
+                if (row.isPresent() && store.write(c -> BlobIndex.removeIfNeverReferenced(c, sha))) {
+                    deleteQuietly(pathOf(sha));
+                    freed = CacheQuota.bytesOf(row.get());
+                }
+            }
+            // Outside the stripe: the quota's monitor comes before a stripe (see the lock order).
+            quota.release(freed);
+        }
     }
 
     // ---- reading -------------------------------------------------------------------------
@@ -288,6 +257,9 @@ public final class BlobCache implements AutoCloseable {
      */
     public BlobReader open(BlobRef ref) {
         String sha = ref.sha256();
+        if (ref.size() == 0) {
+            return BlobReaders.EMPTY; // known bytes: never fetched, never queued
+        }
         try {
             for (int attempt = 0; ; attempt++) {
                 BlobReader cached = openIfCached(ref);
@@ -375,8 +347,9 @@ public final class BlobCache implements AutoCloseable {
         if (row.isPresent() && !row.get().complete() && row.get().present() != null && Files.exists(file)) {
             present = BitSet.valueOf(row.get().present());
         } else {
-            Files.createDirectories(file.getParent());
+            FileModes.PRIVATE.createDirectories(file.getParent());
             Files.deleteIfExists(file);
+            FileModes.PRIVATE.createFile(file);
             store.write(c -> {
                 BlobIndex.putPartial(c, sha, ref.size(), ref.type(), ref.chunks(), priorityHint.apply(sha));
                 return null;
@@ -452,109 +425,19 @@ public final class BlobCache implements AutoCloseable {
     }
 
     private ChunkManifest manifest(BlobRef ref) throws IOException {
-        BlobRef mref = new BlobRef(ref.chunks(), 32L * ((ref.size() + ChunkManifest.CHUNK - 1) / ChunkManifest.CHUNK)
-                + 13, ChunkManifest.TYPE, null);
-        Path file = Files.exists(pathOf(mref.sha256())) ? pathOf(mref.sha256()) : fetchWhole(mref);
-        ChunkManifest m;
-        try {
-            m = ChunkManifest.parse(Files.readAllBytes(file));
-        } catch (IllegalArgumentException e) {
-            throw new StorageException("The chunk list of " + describe(ref) + " is unreadable: " + e.getMessage());
-        }
-        if (!m.fits(ref.size())) {
-            throw new StorageException("The chunk list of " + describe(ref) + " does not match its size.");
-        }
-        return m;
+        return fetches.manifest(ref);
     }
 
     private Path fetchWhole(BlobRef ref) {
-        CompletableFuture<Path> mine = new CompletableFuture<>();
-        CompletableFuture<Path> running = wholeFetches.putIfAbsent(ref.sha256(), mine);
-        if (running != null) {
-            try {
-                return running.join();
-            } catch (CompletionException e) {
-                throw e.getCause() instanceof RuntimeException r ? r : e;
-            }
-        }
-        try {
-            Path p;
-            try {
-                p = download(ref);
-            } catch (CorruptDownloadException e) {
-                // A corrupt transfer is discarded and fetched once more before giving up.
-                p = download(ref);
-            }
-            mine.complete(p);
-            return p;
-        } catch (CorruptDownloadException e) {
-            errors.put(ref.sha256(), e.getMessage());
-            StorageException se = new StorageException(e.getMessage());
-            mine.completeExceptionally(se);
-            throw se;
-        } catch (RuntimeException e) {
-            mine.completeExceptionally(e);
-            throw e;
-        } finally {
-            wholeFetches.remove(ref.sha256(), mine);
-        }
+        return fetches.fetch(ref);
     }
 
-    private static final class CorruptDownloadException extends RuntimeException {
-        CorruptDownloadException(String message) {
-            super(message);
-        }
-    }
-
-    private Path download(BlobRef ref) {
-        quota.reserve(ref.size(), CacheQuota.Purpose.READ, describe(ref));
-        Path tmp = downloads.resolve(ref.sha256() + "." + UUID.randomUUID() + ".part");
-        boolean stored = false;
-        try {
-            MessageDigest md = Hashing.sha256();
-            long size;
-            try (InputStream in = provider.read(ref.sha256(), 0, -1);
-                 OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), md)) {
-                size = in.transferTo(out);
-            }
-            String actual = Hashing.hex(md);
-            if (!actual.equals(ref.sha256()) || size != ref.size()) {
-                throw new CorruptDownloadException("The copy of " + describe(ref) + " in " + provider.describe()
-                        + " is corrupt: it has " + size + " bytes with SHA-256 " + actual + ". It was not used;"
-                        + " the file cannot be read until the store holds the right bytes.");
-            }
-            Path target = pathOf(ref.sha256());
-            Files.createDirectories(target.getParent());
-            FileSync.moveDurably(tmp, target);
-            store.write(c -> {
-                BlobIndex.put(c, ref.sha256(), ref.size(), ref.type(), false, priorityHint.apply(ref.sha256()));
-                return null;
-            });
-            stored = true;
-            errors.remove(ref.sha256());
-            return target;
-        } catch (ProviderException e) {
-            if (e.retryable()) {
-                throw offline(ref, e.getMessage(), e);
-            }
-            String message = describe(ref) + " cannot be fetched: " + e.getMessage();
-            errors.put(ref.sha256(), message);
-            throw new StorageException(message, e);
-        } catch (IOException e) {
-            throw offline(ref, e.getMessage(), e);
-        } finally {
-            if (!stored) {
-                quota.release(ref.size());
-            }
-            deleteQuietly(tmp);
-        }
-    }
-
-    private OfflineException offline(BlobRef ref, String why, Throwable cause) {
-        String message = describe(ref) + " is not on this device, and " + provider.describe()
-                + " cannot be reached: " + why;
-        errors.put(ref.sha256(), message);
-        return new OfflineException(message, cause);
+    /**
+     * Tells the cache who to tell when the blob provider cannot be reached while fetching: the
+     * uploader, which then shows the provider offline and probes until it answers.
+     */
+    public void onUnreachable(java.util.function.Consumer<String> listener) {
+        fetches.onUnreachable(listener);
     }
 
     private void touch(String sha) {
@@ -569,7 +452,10 @@ public final class BlobCache implements AutoCloseable {
 
     /** Where {@code ref} stands on this device. */
     public BlobState state(BlobRef ref) {
-        Optional<UploadRow> up = store.read(c -> BlobIndex.upload(c, ref.sha256()));
+        if (ref.size() == 0) {
+            return BlobState.CACHED; // known bytes, on every device
+        }
+        Optional<UploadRow> up = store.read(c -> BlobIndex.queuedUpload(c, ref.sha256()));
         if (up.isPresent()) {
             if (uploading.contains(ref.sha256())) {
                 return BlobState.UPLOADING;
@@ -588,7 +474,7 @@ public final class BlobCache implements AutoCloseable {
 
     /** How much of {@code ref} is cached, 0.0 to 1.0. */
     public double fractionCached(BlobRef ref) {
-        if (Files.exists(pathOf(ref.sha256()))) {
+        if (ref.size() == 0 || Files.exists(pathOf(ref.sha256()))) {
             return 1.0;
         }
         PartialBlob live = partials.get(ref.sha256());
@@ -675,7 +561,7 @@ public final class BlobCache implements AutoCloseable {
 
     private boolean busy(String sha) {
         AtomicInteger n = open.get(sha);
-        return (n != null && n.get() > 0) || wholeFetches.containsKey(sha) || partials.containsKey(sha)
+        return (n != null && n.get() > 0) || fetches.fetching(sha) || partials.containsKey(sha)
                 || finishing.contains(sha) || uploading.contains(sha);
     }
 

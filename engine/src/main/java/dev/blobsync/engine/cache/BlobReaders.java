@@ -9,8 +9,26 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
-/** The two kinds of {@link BlobReader} the cache hands out. */
+/** The kinds of {@link BlobReader} the cache hands out. */
 final class BlobReaders {
+    /** The empty blob: its bytes are known, so it is never fetched. */
+    static final BlobReader EMPTY = new BlobReader() {
+        @Override
+        public long size() {
+            return 0;
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) {
+            return -1;
+        }
+
+        @Override
+        public void close() {
+            // Nothing held.
+        }
+    };
+
     private BlobReaders() {
     }
 

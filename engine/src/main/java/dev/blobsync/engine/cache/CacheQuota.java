@@ -7,6 +7,7 @@ import dev.blobsync.engine.config.Sizes;
 import dev.blobsync.engine.event.CacheEviction;
 import dev.blobsync.engine.event.CacheWarning;
 import dev.blobsync.engine.event.EventBus;
+import dev.blobsync.engine.internal.LogLimiter;
 import dev.blobsync.engine.store.BlobIndex;
 import dev.blobsync.engine.store.BlobRow;
 import dev.blobsync.engine.store.LocalStore;
@@ -33,8 +34,11 @@ import org.slf4j.LoggerFactory;
 final class CacheQuota {
     private static final Logger LOG = LoggerFactory.getLogger(CacheQuota.class);
 
-    /** Why bytes enter the cache. */
-    enum Purpose { WRITE, READ, PIN }
+    /**
+     * Why bytes enter the cache. {@code MOVE}: written here and already on the cache's disk (in
+     * the staging folder), so they take no more of it.
+     */
+    enum Purpose { WRITE, MOVE, READ, PIN }
 
     /** Removes an evicted blob's index entry and files, unless it became busy; true when removed. */
     interface Remover {
@@ -46,6 +50,7 @@ final class CacheQuota {
     private final CacheConfig config;
     private final EventBus events;
     private final Remover remover;
+    private final LogLimiter logLimit = LogLimiter.standard();
     private long used; // guarded by this
     private boolean warned; // guarded by this
 
@@ -84,12 +89,13 @@ final class CacheQuota {
      * when no room can be made.
      */
     synchronized void reserve(long bytes, Purpose purpose, String what) {
-        if (!fits(bytes)) {
-            evictLocked(bytes, config.maxSize());
+        long disk = purpose == Purpose.MOVE ? 0 : bytes;
+        if (!fits(bytes, disk)) {
+            evictLocked(bytes, disk, config.maxSize());
         }
-        if (!fits(bytes)) {
+        if (!fits(bytes, disk)) {
             boolean refuse = purpose == Purpose.PIN || (purpose == Purpose.READ && config.eviction() == Eviction.MANUAL)
-                    || freeDisk() - bytes < config.minFreeDisk() / 2;
+                    || freeDisk() - disk < config.minFreeDisk() / 2;
             if (refuse) {
                 throw new QuotaExceededException("The cache has no room for " + what + " (" + Sizes.format(bytes)
                         + "): " + Sizes.format(used) + " of " + Sizes.format(config.maxSize())
@@ -115,11 +121,24 @@ final class CacheQuota {
         return pinnedBytes <= config.maxSize();
     }
 
-    private boolean fits(long bytes) {
-        return used + bytes <= config.maxSize() && freeDisk() - bytes >= config.minFreeDisk();
+    private boolean fits(long bytes, long disk) {
+        return used + bytes <= config.maxSize() && freeDisk() - disk >= config.minFreeDisk();
     }
 
-    private long freeDisk() {
+    long minFreeDisk() {
+        return config.minFreeDisk();
+    }
+
+    /**
+     * Evicts clean blobs until {@code bytes} more can be written to the cache's disk above
+     * {@code cache.minFreeDisk} (or nothing more may leave).
+     */
+    synchronized void makeDiskRoom(long bytes) {
+        evictLocked(0, bytes, config.maxSize());
+    }
+
+    /** Free bytes on the disk holding the cache. */
+    long freeDisk() {
         try {
             FileStore fs = Files.getFileStore(dir);
             return fs.getUsableSpace();
@@ -136,23 +155,24 @@ final class CacheQuota {
         }
         if (used >= config.criticalThreshold() * max && config.eviction() != Eviction.MANUAL) {
             // Critical: evict down to the warning level at once, not just enough for this insert.
-            evictLocked(0, (long) (config.warningThreshold() * max));
+            evictLocked(0, 0, (long) (config.warningThreshold() * max));
         }
     }
 
     /** Evicts until {@code bytes} more fit under {@code limit}; returns what left. */
     synchronized List<String> evict(long bytes, long limit) {
-        return evictLocked(bytes, limit);
+        return evictLocked(bytes, bytes, limit);
     }
 
-    private List<String> evictLocked(long bytes, long limit) {
+    /** Evicts until {@code bytes} more fit under {@code limit} and {@code disk} more bytes fit on the disk. */
+    private List<String> evictLocked(long bytes, long disk, long limit) {
         if (config.eviction() == Eviction.MANUAL) {
             return List.of();
         }
         List<String> evicted = new ArrayList<>();
         boolean byCreation = config.eviction() == Eviction.FIFO;
         int offset = 0;
-        while (used + bytes > limit || freeDisk() - bytes < config.minFreeDisk()) {
+        while (used + bytes > limit || freeDisk() - disk < config.minFreeDisk()) {
             List<BlobRow> candidates = store.read(c -> BlobIndex.evictionCandidates(c, byCreation, 256));
             boolean progress = false;
             for (BlobRow r : candidates) {
@@ -161,7 +181,7 @@ final class CacheQuota {
                 }
                 evicted.add(r.sha256());
                 progress = true;
-                if (used + bytes <= limit && freeDisk() - bytes >= config.minFreeDisk()) {
+                if (used + bytes <= limit && freeDisk() - disk >= config.minFreeDisk()) {
                     break;
                 }
             }
@@ -170,8 +190,11 @@ final class CacheQuota {
             }
         }
         if (!evicted.isEmpty()) {
-            LOG.info("Evicted {} blob(s) from the cache; {} of {} in use", evicted.size(), Sizes.format(used),
-                    Sizes.format(config.maxSize()));
+            String more = logLimit.admit("evicted");
+            if (more != null) {
+                LOG.info("Evicted {} blob(s) from the cache; {} of {} in use{}", evicted.size(), Sizes.format(used),
+                        Sizes.format(config.maxSize()), more);
+            }
             events.publish(new CacheEviction(List.copyOf(evicted)));
         }
         return evicted;

@@ -60,11 +60,12 @@ public final class ConfigLoader {
     /** Section ({@code data} or {@code blobs}) → provider name → its keys. Extend here. */
     private static final Map<String, Map<String, ProviderSpec>> PROVIDERS = Map.of(
             "data", Map.of(
-                    "sqlite", new ProviderSpec(Map.of("hub", OptionKind.PATH), Set.of("hub"),
-                            List.of())),
+                    "sqlite", new ProviderSpec(ordered("hub", OptionKind.PATH, "shared", OptionKind.BOOL),
+                            Set.of("hub"), List.of())),
             "blobs", Map.of(
                     "filesystem", new ProviderSpec(
-                            ordered("hub", OptionKind.PATH, "directory", OptionKind.PATH),
+                            ordered("hub", OptionKind.PATH, "directory", OptionKind.PATH,
+                                    "shared", OptionKind.BOOL),
                             Set.of(), List.of("hub", "directory")),
                     // Which keys each preset needs is checked when the provider opens.
                     "tus", new ProviderSpec(ordered(

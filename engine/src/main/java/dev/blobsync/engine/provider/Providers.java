@@ -20,7 +20,7 @@ public final class Providers {
 
     public static DataProvider data(ProviderConfig pc) throws ProviderException {
         return switch (pc.provider()) {
-            case "sqlite" -> SqliteHubDataProvider.open(pc.requirePath("hub"));
+            case "sqlite" -> SqliteHubDataProvider.open(pc.requirePath("hub"), pc.bool("shared").orElse(false));
             default -> throw new IllegalStateException("no data provider named " + pc.provider());
         };
     }
@@ -28,7 +28,8 @@ public final class Providers {
     public static BlobProvider blobs(ProviderConfig pc) throws ProviderException {
         return switch (pc.provider()) {
             case "filesystem" -> FilesystemBlobProvider.open(
-                    pc.path("directory").orElseGet(() -> pc.requirePath("hub").resolve("blobs")));
+                    pc.path("directory").orElseGet(() -> pc.requirePath("hub").resolve("blobs")),
+                    pc.bool("shared").orElse(false));
             case "s3" -> S3BlobProvider.open(pc);
             case "tus" -> TusBlobProvider.open(TusSettings.from(pc));
             default -> throw new IllegalStateException("no blob provider named " + pc.provider());

@@ -8,8 +8,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** SQL for the blob cache index and the upload queue; runs in the caller's transaction. */
+/**
+ * SQL for the blob cache index and the upload queue; runs in the caller's transaction.
+ *
+ * <p>The upload queue is the rows of {@code uploads} that a record change or a draft (a
+ * {@code pending} row that is not a deletion) refers to. A row nothing refers to any more (an
+ * editor's replaced save, a change dropped by {@code server-wins}) is no work: every query here
+ * leaves it out, and the uploader removes it. Its blob stays dirty in the cache, so it is
+ * queued again if a record refers to it later.
+ */
 public final class BlobIndex {
+    /** True for an {@code uploads u} row that a record change or a draft refers to. */
+    private static final String REFERENCED = "EXISTS (SELECT 1 FROM pending p WHERE p.deleted = 0"
+            + " AND instr(p.fields, u.sha256) > 0)";
+    private static final String UPLOAD_COLUMNS = "u.sha256, u.size, u.token, u.attempts, u.last_error,"
+            + " u.next_attempt_at, u.created_at";
+
     private BlobIndex() {
     }
 
@@ -21,13 +35,16 @@ public final class BlobIndex {
         put(c, sha, size, type, dirty, "normal");
     }
 
-    /** Like {@link #put(Connection, String, long, String, boolean)}, giving a new entry {@code priority}. */
+    /**
+     * Like {@link #put(Connection, String, long, String, boolean)}, giving a new entry {@code priority}.
+     * A new dirty entry counts as not yet referenced until {@link #markReferenced}.
+     */
     public static void put(Connection c, String sha, long size, String type, boolean dirty, String priority)
             throws SQLException {
         long now = System.currentTimeMillis();
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO blobs(sha256, size, type, dirty, priority,"
-                + " last_access, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO UPDATE SET"
-                + " last_access = excluded.last_access, complete = 1, present = NULL")) {
+                + " last_access, created_at, referenced) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO UPDATE"
+                + " SET last_access = excluded.last_access, complete = 1, present = NULL")) {
             ps.setString(1, sha);
             ps.setLong(2, size);
             ps.setString(3, type);
@@ -35,7 +52,51 @@ public final class BlobIndex {
             ps.setString(5, priority);
             ps.setLong(6, now);
             ps.setLong(7, now);
+            ps.setInt(8, dirty ? 0 : 1);
             ps.executeUpdate();
+        }
+    }
+
+    /** A record change refers to blob {@code sha}: it is no longer a left-over of a failed write. */
+    public static void markReferenced(Connection c, String sha) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE blobs SET referenced = 1 WHERE sha256 = ?"
+                + " AND referenced = 0")) {
+            ps.setString(1, sha);
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Dirty blobs that no record change ever referred to: left by a write that failed after its
+     * bytes were stored, or cut off by a crash. Those that nothing refers to now (no outbox entry,
+     * no kept conflict version) are returned and may be removed.
+     */
+    public static List<BlobRow> neverReferenced(Connection c) throws SQLException {
+        List<BlobRow> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + BLOB_COLUMNS + " FROM blobs b"
+                + " WHERE dirty = 1 AND referenced = 0"
+                + " AND NOT EXISTS (SELECT 1 FROM pending p WHERE instr(p.fields, b.sha256) > 0)"
+                + " AND NOT EXISTS (SELECT 1 FROM conflicts k WHERE instr(k.local_fields, b.sha256) > 0"
+                + " OR instr(k.remote_fields, b.sha256) > 0)");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(blobRow(rs));
+            }
+        }
+        return out;
+    }
+
+    /** Removes a blob's index entry if it is still a never-referenced dirty blob; true when removed. */
+    public static boolean removeIfNeverReferenced(Connection c, String sha) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM blobs WHERE sha256 = ? AND dirty = 1"
+                + " AND referenced = 0 AND NOT EXISTS (SELECT 1 FROM pending p WHERE instr(p.fields, ?) > 0)"
+                + " AND NOT EXISTS (SELECT 1 FROM conflicts k WHERE instr(k.local_fields, ?) > 0"
+                + " OR instr(k.remote_fields, ?) > 0)")) {
+            ps.setString(1, sha);
+            ps.setString(2, sha);
+            ps.setString(3, sha);
+            ps.setString(4, sha);
+            return ps.executeUpdate() > 0;
         }
     }
 
@@ -58,7 +119,7 @@ public final class BlobIndex {
     }
 
     private static final String BLOB_COLUMNS =
-            "sha256, size, type, dirty, priority, last_access, created_at, complete, present, chunks";
+            "sha256, size, type, dirty, priority, last_access, created_at, complete, present, chunks, referenced";
 
     public static Optional<BlobRow> get(Connection c, String sha) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT " + BLOB_COLUMNS + " FROM blobs WHERE sha256 = ?")) {
@@ -198,7 +259,7 @@ public final class BlobIndex {
 
     private static BlobRow blobRow(ResultSet rs) throws SQLException {
         return new BlobRow(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getInt(4) != 0, rs.getString(5),
-                rs.getLong(6), rs.getLong(7), rs.getInt(8) != 0, rs.getBytes(9), rs.getString(10));
+                rs.getLong(6), rs.getLong(7), rs.getInt(8) != 0, rs.getBytes(9), rs.getString(10), rs.getInt(11) != 0);
     }
 
     public static void markClean(Connection c, String sha) throws SQLException {
@@ -226,6 +287,7 @@ public final class BlobIndex {
         }
     }
 
+    /** The upload row of {@code sha}, whether or not anything refers to it. */
     public static Optional<UploadRow> upload(Connection c, String sha) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT sha256, size, token, attempts, last_error,"
                 + " next_attempt_at, created_at FROM uploads WHERE sha256 = ?")) {
@@ -236,13 +298,16 @@ public final class BlobIndex {
         }
     }
 
-    /** Uploads due at {@code now} and queued before {@code queuedBefore}, oldest first. */
+    /**
+     * Queued uploads due at {@code now} and queued before {@code queuedBefore}, oldest first; rows
+     * nothing refers to are left out, so they never take a place of one that counts.
+     */
     public static List<UploadRow> dueUploads(Connection c, long now, long queuedBefore, int limit)
             throws SQLException {
         List<UploadRow> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT sha256, size, token, attempts, last_error,"
-                + " next_attempt_at, created_at FROM uploads WHERE next_attempt_at <= ? AND created_at <= ?"
-                + " ORDER BY created_at, sha256 LIMIT ?")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + UPLOAD_COLUMNS + " FROM uploads u"
+                + " WHERE u.next_attempt_at <= ? AND u.created_at <= ? AND " + REFERENCED
+                + " ORDER BY u.created_at, u.sha256 LIMIT ?")) {
             ps.setLong(1, now);
             ps.setLong(2, queuedBefore);
             ps.setInt(3, limit);
@@ -255,7 +320,53 @@ public final class BlobIndex {
         return out;
     }
 
-    /** Every queued upload, oldest first. */
+    /** The upload queue: every upload a record change or draft refers to, oldest first. */
+    public static List<UploadRow> queuedUploads(Connection c) throws SQLException {
+        List<UploadRow> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + UPLOAD_COLUMNS + " FROM uploads u WHERE "
+                + REFERENCED + " ORDER BY u.created_at, u.sha256");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(uploadRow(rs));
+            }
+        }
+        return out;
+    }
+
+    /** The upload of {@code sha} if it is in the upload queue (a record change or draft refers to it). */
+    public static Optional<UploadRow> queuedUpload(Connection c, String sha) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + UPLOAD_COLUMNS + " FROM uploads u"
+                + " WHERE u.sha256 = ? AND " + REFERENCED)) {
+            ps.setString(1, sha);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(uploadRow(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    /** Upload rows nothing refers to any more; the uploader removes them. */
+    public static List<UploadRow> unreferencedUploads(Connection c) throws SQLException {
+        List<UploadRow> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + UPLOAD_COLUMNS + " FROM uploads u WHERE NOT "
+                + REFERENCED);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(uploadRow(rs));
+            }
+        }
+        return out;
+    }
+
+    /** Removes the upload row of {@code sha} if nothing refers to it; true when removed. */
+    public static boolean removeUploadIfUnreferenced(Connection c, String sha) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM uploads AS u WHERE u.sha256 = ? AND NOT "
+                + REFERENCED)) {
+            ps.setString(1, sha);
+            return ps.executeUpdate() > 0;
+        }
+    }
+
+    /** Every upload row, also those nothing refers to (garbage collection keeps their blobs). */
     public static List<UploadRow> uploads(Connection c) throws SQLException {
         List<UploadRow> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT sha256, size, token, attempts, last_error,"
@@ -268,53 +379,23 @@ public final class BlobIndex {
         return out;
     }
 
-    /** True when an outbox entry (a record change or a draft) references blob {@code sha}. */
-    public static boolean referencedByOutbox(Connection c, String sha) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT 1 FROM pending WHERE deleted = 0 AND instr(fields, ?) > 0 LIMIT 1")) {
-            ps.setString(1, sha);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        }
-    }
-
     /**
-     * {@code [count, bytes, failing]} of the uploads that an outbox entry references: the ones a
-     * flush waits for. Superseded versions (an editor's intermediate saves) are not counted.
+     * {@code [count, bytes, failing]} of the upload queue: what a flush waits for, and what
+     * {@code offline.maxQueueSize} limits. Replaced versions (an editor's earlier saves) are no
+     * part of it.
      */
     public static long[] referencedUploads(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*), COALESCE(SUM(size), 0),"
-                + " COALESCE(SUM(next_attempt_at = 9223372036854775807), 0) FROM uploads u WHERE EXISTS (SELECT 1 FROM pending p"
-                + " WHERE p.deleted = 0 AND instr(p.fields, u.sha256) > 0)");
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*), COALESCE(SUM(u.size), 0),"
+                + " COALESCE(SUM(u.next_attempt_at = 9223372036854775807), 0) FROM uploads u WHERE " + REFERENCED);
              ResultSet rs = ps.executeQuery()) {
             rs.next();
             return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
         }
     }
 
-    /** Total bytes queued for upload (what {@code offline.maxQueueSize} limits). */
+    /** Bytes in the upload queue (what {@code offline.maxQueueSize} limits). */
     public static long queuedBytes(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(SUM(size), 0) FROM uploads");
-             ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? rs.getLong(1) : 0;
-        }
-    }
-
-    /** Puts off an upload until {@code at} without counting a failure. */
-    public static void deferUpload(Connection c, String sha, long at) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE uploads SET next_attempt_at = ? WHERE sha256 = ?")) {
-            ps.setLong(1, at);
-            ps.setString(2, sha);
-            ps.executeUpdate();
-        }
-    }
-
-    public static long uploadCount(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM uploads");
-             ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? rs.getLong(1) : 0;
-        }
+        return referencedUploads(c)[1];
     }
 
     /** Makes every waiting upload due now (flush, reconnect) with a fresh set of attempts. */

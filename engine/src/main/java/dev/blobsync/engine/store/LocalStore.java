@@ -1,6 +1,9 @@
 package dev.blobsync.engine.store;
 
+import dev.blobsync.engine.QuotaExceededException;
 import dev.blobsync.engine.StorageException;
+import dev.blobsync.engine.internal.DiskFull;
+import dev.blobsync.engine.internal.FileModes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,6 +67,10 @@ public final class LocalStore implements AutoCloseable {
         "CREATE INDEX blobs_by_access ON blobs(last_access)",
         // Priorities set on a table, a record or a blob; blobs.priority holds the effective one.
         "CREATE TABLE priorities(scope TEXT PRIMARY KEY, priority TEXT NOT NULL)",
+    }, new String[] {
+        // 0 while no record change has referred to a blob written here: a write that failed, or
+        // one cut off by a crash, leaves such a blob, and the next start removes it.
+        "ALTER TABLE blobs ADD COLUMN referenced INTEGER NOT NULL DEFAULT 1",
     });
 
     private final Path file;
@@ -74,10 +81,14 @@ public final class LocalStore implements AutoCloseable {
         this.conn = conn;
     }
 
-    /** Opens the store at {@code file}, creating it and running migrations as needed. */
+    /**
+     * Opens the store at {@code file}, creating it and running migrations as needed. The file and
+     * its {@code -wal}/{@code -shm} are readable by this user only (0600).
+     */
     public static LocalStore open(Path file) {
         try {
-            Files.createDirectories(file.getParent());
+            FileModes.PRIVATE.createDirectories(file.getParent());
+            FileModes.PRIVATE.database(file);
         } catch (IOException e) {
             throw new StorageException("Cannot create the folder for the local store " + file + ": "
                     + e.getMessage(), e);
@@ -119,21 +130,61 @@ public final class LocalStore implements AutoCloseable {
         });
     }
 
-    /** Runs {@code work} in one write transaction. */
+    /**
+     * Runs {@code work} in one write transaction: all of it is stored, or none of it. Whatever
+     * fails, the connection is left outside any transaction, so the next unit of work starts
+     * clean. A full disk is a {@link QuotaExceededException} saying so.
+     */
     public synchronized <T> T write(Work<T> work) {
         try (Statement st = conn.createStatement()) {
-            st.execute("BEGIN IMMEDIATE");
+            begin(st);
             try {
                 T result = work.run(conn);
                 st.execute("COMMIT");
                 return result;
             } catch (SQLException | RuntimeException e) {
-                st.execute("ROLLBACK");
+                rollback(st, e);
                 throw e;
             }
         } catch (SQLException e) {
-            throw new StorageException("The local store " + file + " failed: " + e.getMessage(), e);
+            throw failed(e);
         }
+    }
+
+    private static void begin(Statement st) throws SQLException {
+        try {
+            st.execute("BEGIN IMMEDIATE");
+        } catch (SQLException e) {
+            if (!String.valueOf(e.getMessage()).contains("within a transaction")) {
+                throw e;
+            }
+            // A rollback that failed earlier left one open: end it, then start ours.
+            st.execute("ROLLBACK");
+            st.execute("BEGIN IMMEDIATE");
+        }
+    }
+
+    /**
+     * Ends the failed transaction. SQLite has already rolled it back itself after some errors
+     * (a full disk, an I/O error); its "no transaction is active" then means the same, and the
+     * caller reports the first failure, never this one.
+     */
+    private static void rollback(Statement st, Exception cause) {
+        try {
+            st.execute("ROLLBACK");
+        } catch (SQLException e) {
+            if (!String.valueOf(e.getMessage()).contains("no transaction is active")) {
+                cause.addSuppressed(e);
+            }
+        }
+    }
+
+    private RuntimeException failed(SQLException e) {
+        if (DiskFull.is(e)) {
+            return new QuotaExceededException("The disk holding " + file + " is full, so the change could not be"
+                    + " saved. Free space on that disk and try again.", e);
+        }
+        return new StorageException("The local store " + file + " failed: " + e.getMessage(), e);
     }
 
     /** Runs {@code work} against a consistent snapshot. */
@@ -141,7 +192,7 @@ public final class LocalStore implements AutoCloseable {
         try {
             return work.run(conn);
         } catch (SQLException e) {
-            throw new StorageException("The local store " + file + " failed: " + e.getMessage(), e);
+            throw failed(e);
         }
     }
 

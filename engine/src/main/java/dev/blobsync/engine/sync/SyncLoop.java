@@ -8,6 +8,7 @@ import dev.blobsync.engine.event.EventBus;
 import dev.blobsync.engine.event.Offline;
 import dev.blobsync.engine.event.Online;
 import dev.blobsync.engine.event.SyncError;
+import dev.blobsync.engine.internal.LogLimiter;
 import dev.blobsync.engine.spi.ChangePage;
 import dev.blobsync.engine.spi.DataProvider;
 import dev.blobsync.engine.spi.Mutation;
@@ -54,6 +55,7 @@ public final class SyncLoop implements AutoCloseable {
     private final Duration pollInterval;
     private final EventBus events;
     private final Thread thread;
+    private final LogLimiter logLimit = LogLimiter.standard();
     private final Object monitor = new Object();
     private boolean triggered; // guarded by monitor
     private long cycles; // guarded by monitor
@@ -160,22 +162,36 @@ public final class SyncLoop implements AutoCloseable {
     }
 
     private void loop() {
+        int failures = 0;
         while (running) {
             try {
                 cycle();
+                failures = 0;
             } catch (RuntimeException e) {
-                LOG.error("The sync cycle failed; it runs again at the next tick", e);
+                // A failing unit of work (a full disk under the local store) backs off, and its
+                // log line repeats a few times, then once a minute.
+                failures++;
+                String more = logLimit.admit("cycle");
+                if (more != null) {
+                    LOG.error("The sync cycle failed; it runs again later{}", more, e);
+                }
             }
             synchronized (monitor) {
                 cycles++;
                 monitor.notifyAll();
-                if (!triggered && running) {
-                    try {
-                        monitor.wait(pollInterval.toMillis());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
+                long pause = failures == 0 ? pollInterval.toMillis()
+                        : Math.min(60_000, pollInterval.toMillis() << Math.min(failures, 6));
+                long until = System.nanoTime() + pause * 1_000_000;
+                try {
+                    while (running && (failures > 0 || !triggered) && System.nanoTime() < until) {
+                        monitor.wait(Math.max(1, (until - System.nanoTime()) / 1_000_000));
+                        if (failures == 0) {
+                            break;
+                        }
                     }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
                 }
                 triggered = false;
             }

@@ -8,6 +8,7 @@ import dev.blobsync.engine.event.Online;
 import dev.blobsync.engine.event.SyncError;
 import dev.blobsync.engine.event.UploadComplete;
 import dev.blobsync.engine.event.UploadProgress;
+import dev.blobsync.engine.internal.LogLimiter;
 import dev.blobsync.engine.spi.BlobProvider;
 import dev.blobsync.engine.spi.ProviderException;
 import dev.blobsync.engine.store.BlobIndex;
@@ -41,23 +42,34 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>The session token is stored before the first byte is sent, so after a crash the upload
- *       continues from the provider's offset, never from zero.
- *   <li>A blob waits {@code offline.uploadDelay} before its upload starts, and a blob no
- *       outbox entry references any more (an editor's superseded save) is not uploaded: a
- *       save storm uploads the final bytes once. Unreferenced uploads leave the queue after
- *       {@link #ORPHAN_GRACE}; the blob stays dirty in the cache and is queued again if a
- *       record refers to it later.
- *   <li>A failed upload stays queued and is retried with backoff; after {@code maxAttempts}
- *       it waits for {@link #retryNow()} (flush, or the provider coming back) and is never
- *       dropped.
+ *       continues from the provider's offset, never from zero. A session whose token cannot be
+ *       stored is abandoned at once, so it leaves nothing at the provider.
+ *   <li>A blob waits {@code offline.uploadDelay} before its upload starts, and only blobs a
+ *       record change or draft refers to are uploaded ({@code BlobIndex}'s queue): a save storm
+ *       uploads the final bytes once, and the versions it replaced never take a place of one
+ *       that counts. Their rows are removed (and their sessions abandoned) at start and every
+ *       few seconds; each blob stays dirty in the cache and is queued again if a record refers
+ *       to it later.
+ *   <li>A failed upload stays queued and is retried with backoff, kept in memory as well, so a
+ *       failure that cannot even be recorded (a full disk) never turns into a loop; after
+ *       {@code maxAttempts} it waits for {@link #retryNow()} (flush, or the provider coming back)
+ *       and is never dropped. Repeated failures are logged a few times, then once a minute.
  *   <li>While the provider is unreachable a probe asks it now and then; when it answers, every
- *       queued upload is retried at once.
+ *       queued upload is retried at once. An idle uploader checks the provider every
+ *       {@link #IDLE_CHECK}, and a fetch that cannot reach it ({@link #reportUnreachable}) counts
+ *       as well, so {@link #online()} does not claim a store is there when it is not.
  * </ul>
  */
 public final class Uploader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Uploader.class);
     static final long CHUNK = 8L << 20;
-    static final Duration ORPHAN_GRACE = Duration.ofMinutes(10);
+    /** How long an idle, online uploader goes without asking the provider whether it is there. */
+    static final Duration IDLE_CHECK = Duration.ofSeconds(15);
+    private static final long SWEEP_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    /** Failed attempts of one upload and when the next may start, as this process knows them. */
+    private record Retry(int attempts, long notBefore) {
+    }
 
     private final LocalStore store;
     private final BlobProvider provider;
@@ -71,6 +83,11 @@ public final class Uploader implements AutoCloseable {
     private final AtomicInteger probeFailures = new AtomicInteger();
     /** Retryable failures since the last success; the provider counts as offline from 3 on. */
     private final AtomicInteger failuresInARow = new AtomicInteger();
+    private final Map<String, Retry> retries = new ConcurrentHashMap<>();
+    private final LogLimiter logLimit = LogLimiter.standard();
+    private volatile long lastContact = System.nanoTime();
+    private long lastSweep; // dispatcher thread only
+    private boolean swept; // dispatcher thread only
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private boolean woken; // guarded by lock
@@ -128,6 +145,7 @@ public final class Uploader implements AutoCloseable {
 
     /** Makes every queued upload due now, also those that used up their attempts. */
     public void retryNow() {
+        retries.clear();
         store.write(c -> {
             BlobIndex.makeUploadsDue(c);
             return null;
@@ -136,20 +154,78 @@ public final class Uploader implements AutoCloseable {
         wake();
     }
 
+    /**
+     * A fetch found the provider unreachable ({@code reason} in words): it shows offline until a
+     * probe reaches it again.
+     */
+    public void reportUnreachable(String reason) {
+        setOnline(false, reason);
+        wake();
+    }
+
     private void loop() {
         while (running) {
             long pause = 500;
             try {
+                sweepReplaced();
                 if (!online && !probe()) {
                     pause = Math.max(200, probeDelay().toMillis());
                 } else {
                     dispatch();
+                    checkWhileIdle();
                 }
             } catch (RuntimeException e) {
-                LOG.warn("The upload queue could not be read", e);
+                String more = logLimit.admit("queue");
+                if (more != null) {
+                    LOG.warn("The upload queue could not be read: {}{}", e.toString(), more);
+                }
                 pause = 2000;
             }
             sleep(pause);
+        }
+    }
+
+    /**
+     * Removes upload rows nothing refers to any more (an editor's replaced saves, a change that
+     * lost its conflict), abandoning their sessions at the provider first: at start, then every
+     * few seconds.
+     */
+    private void sweepReplaced() {
+        long now = System.nanoTime();
+        if (swept && now - lastSweep < SWEEP_EVERY_NANOS) {
+            return;
+        }
+        swept = true;
+        lastSweep = now;
+        for (UploadRow row : store.read(BlobIndex::unreferencedUploads)) {
+            if (inFlight.containsKey(row.sha256())) {
+                continue;
+            }
+            if (row.token() != null) {
+                try {
+                    provider.abort(row.sha256(), row.token());
+                } catch (ProviderException e) {
+                    continue; // kept until the provider answers; nothing counts it meanwhile
+                }
+            }
+            store.write(c -> BlobIndex.removeUploadIfUnreferenced(c, row.sha256()));
+            retries.remove(row.sha256());
+        }
+    }
+
+    /** An online uploader with nothing to do asks the provider now and then whether it is still there. */
+    private void checkWhileIdle() {
+        if (!online || !inFlight.isEmpty() || System.nanoTime() - lastContact < IDLE_CHECK.toNanos()) {
+            return;
+        }
+        try {
+            provider.ping();
+            lastContact = System.nanoTime();
+        } catch (ProviderException e) {
+            lastContact = System.nanoTime();
+            if (e.retryable()) {
+                setOnline(false, e.getMessage());
+            }
         }
     }
 
@@ -160,16 +236,13 @@ public final class Uploader implements AutoCloseable {
         }
         long now = System.currentTimeMillis();
         List<UploadRow> due = store.read(c -> BlobIndex.dueUploads(c, now, now - config.uploadDelay().toMillis(),
-                config.uploadConcurrency() * 4));
+                config.uploadConcurrency() * 4 + retries.size()));
         for (UploadRow row : due) {
             if (free == 0 || !running) {
                 return;
             }
-            if (inFlight.containsKey(row.sha256())) {
-                continue;
-            }
-            if (!store.read(c -> BlobIndex.referencedByOutbox(c, row.sha256()))) {
-                setAside(row, now);
+            Retry retry = retries.get(row.sha256());
+            if (inFlight.containsKey(row.sha256()) || (retry != null && retry.notBefore() > now)) {
                 continue;
             }
             inFlight.put(row.sha256(), new AtomicLong());
@@ -185,23 +258,11 @@ public final class Uploader implements AutoCloseable {
         }
     }
 
-    /** A queued blob no record change refers to: wait a while for one, then leave the queue. */
-    private void setAside(UploadRow row, long now) {
-        store.write(c -> {
-            if (now - row.createdAt() > ORPHAN_GRACE.toMillis()) {
-                LOG.info("Blob {} is no longer referenced by any change; it leaves the upload queue", row.sha256());
-                BlobIndex.removeUpload(c, row.sha256());
-            } else {
-                BlobIndex.deferUpload(c, row.sha256(), now + 5_000);
-            }
-            return null;
-        });
-    }
-
     private boolean probe() {
         try {
             provider.size("0".repeat(64));
             provider.ping();
+            lastContact = System.nanoTime();
             setOnline(true, null);
             retryNow();
             return true;
@@ -247,6 +308,8 @@ public final class Uploader implements AutoCloseable {
                 BlobIndex.removeUpload(c, sha);
                 return null;
             });
+            retries.remove(sha);
+            lastContact = System.nanoTime();
             failuresInARow.set(0);
             setOnline(true, null);
             events.publish(new UploadProgress(sha, 1.0, row.size(), row.size()));
@@ -262,8 +325,11 @@ public final class Uploader implements AutoCloseable {
             fail(row, e instanceof NoSuchFileException
                     ? "the local copy " + e.getMessage() + " is missing" : e.toString());
         } catch (RuntimeException e) {
-            LOG.error("Uploading blob {} failed unexpectedly", sha, e);
-            fail(row, e.toString());
+            String more = logLimit.admit("unexpected " + sha);
+            if (more != null) {
+                LOG.error("Uploading blob {} failed unexpectedly{}", sha, more, e);
+            }
+            fail(row, e.getMessage() != null ? e.getMessage() : e.toString());
         } finally {
             cache.uploading(sha, false);
         }
@@ -278,10 +344,20 @@ public final class Uploader implements AutoCloseable {
                 provider.abort(sha, token);
             }
             String fresh = provider.beginUpload(sha, row.size());
-            store.write(c -> {
-                BlobIndex.setUploadToken(c, sha, fresh);
-                return null;
-            });
+            try {
+                store.write(c -> {
+                    BlobIndex.setUploadToken(c, sha, fresh);
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                // Unrecorded, the session could never be resumed: it must not stay at the provider.
+                try {
+                    provider.abort(sha, fresh);
+                } catch (ProviderException abortFailed) {
+                    e.addSuppressed(abortFailed);
+                }
+                throw e;
+            }
             token = fresh;
             offset = 0;
         } else if (offset > 0) {
@@ -327,15 +403,21 @@ public final class Uploader implements AutoCloseable {
         if (!running) {
             return; // stopping: the upload continues from the provider's offset next time
         }
-        int attempts = row.attempts() + 1;
+        Retry before = retries.get(row.sha256());
+        int attempts = Math.max(row.attempts(), before == null ? 0 : before.attempts()) + 1;
         long next = attempts >= config.retryStrategy().maxAttempts() ? Long.MAX_VALUE
                 : System.currentTimeMillis()
                         + Backoff.delay(config.retryStrategy(), attempts, ThreadLocalRandom.current()).toMillis();
+        // Kept in memory too: when the store cannot record it, the backoff still holds.
+        retries.put(row.sha256(), new Retry(attempts, next));
         String message = attempts >= config.retryStrategy().maxAttempts()
                 ? error + " (gave up after " + attempts + " attempts; kept, and retried on flush or reconnect)"
                 : error;
-        LOG.warn("Upload of blob {} failed (attempt {} of {}): {}", row.sha256(), attempts,
-                config.retryStrategy().maxAttempts(), error);
+        String more = logLimit.admit("failed " + row.sha256());
+        if (more != null) {
+            LOG.warn("Upload of blob {} failed (attempt {} of {}): {}{}", row.sha256(), attempts,
+                    config.retryStrategy().maxAttempts(), error, more);
+        }
         events.publish(new SyncError("upload " + row.sha256(), message));
         try {
             store.write(c -> {
@@ -343,20 +425,28 @@ public final class Uploader implements AutoCloseable {
                 return null;
             });
         } catch (RuntimeException e) {
-            LOG.error("Cannot record the failed upload of blob {}", row.sha256(), e);
+            String cannot = logLimit.admit("record " + row.sha256());
+            if (cannot != null) {
+                LOG.error("Cannot record the failed upload of blob {}: {}{}", row.sha256(), e.getMessage(), cannot);
+            }
         }
     }
 
-    private void setOnline(boolean now, String reason) {
+    private synchronized void setOnline(boolean now, String reason) {
         if (online == now) {
             return;
         }
         online = now;
+        String more = logLimit.admit("online");
         if (now) {
-            LOG.info("{} answers again; queued uploads continue", provider.describe());
+            if (more != null) {
+                LOG.info("{} answers again; queued uploads continue{}", provider.describe(), more);
+            }
             events.publish(new Online(provider.describe()));
         } else {
-            LOG.warn("{} cannot be reached ({}); uploads stay queued", provider.describe(), reason);
+            if (more != null) {
+                LOG.warn("{} cannot be reached ({}); uploads stay queued{}", provider.describe(), reason, more);
+            }
             events.publish(new Offline(provider.describe(), reason));
         }
     }

@@ -243,7 +243,7 @@ class ConfigLoaderTest {
     void providerOptionsAreCheckedAgainstTheProvidersKeys() throws IOException {
         failsAt("data: {provider: sqlite, config: {hub: x, url: 'https://x'}}\n"
                 + "blobs: {provider: filesystem, config: {hub: x}}\n" + SCHEMA, "data.config.url")
-                .hasMessageContaining("unknown key 'data.config.url'. Accepted keys in 'data.config': hub.");
+                .hasMessageContaining("unknown key 'data.config.url'. Accepted keys in 'data.config': hub, shared.");
         failsAt("data: {provider: sqlite}\nblobs: {provider: filesystem, config: {hub: x}}\n" + SCHEMA,
                 "data.config.hub")
                 .hasMessageContaining("'data.config.hub' is missing");
@@ -256,6 +256,9 @@ class ConfigLoaderTest {
         failsAt("data: {provider: sqlite, config: {hub: x}, url: y}\n"
                 + "blobs: {provider: filesystem, config: {hub: x}}\n" + SCHEMA, "data.url")
                 .hasMessageContaining("Accepted keys in 'data': provider, config.");
+        failsAt("data: {provider: sqlite, config: {hub: x, shared: family}}\n"
+                + "blobs: {provider: filesystem, config: {hub: x}}\n" + SCHEMA, "data.config.shared")
+                .hasMessageContaining("Accepted: true, false.");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.blobsync.engine.provider.filesystem;
 
 import dev.blobsync.engine.BlobRef;
+import dev.blobsync.engine.internal.FileModes;
 import dev.blobsync.engine.internal.FileSync;
 import dev.blobsync.engine.internal.Hashing;
 import dev.blobsync.engine.spi.BlobProvider;
@@ -36,30 +37,77 @@ import java.util.regex.Pattern;
  * <p>An upload session is a part file under {@code <root>/.incoming/}; its size is the
  * session's offset, so a resume after a crash continues where the bytes on disk end. On
  * completion the part file is hashed, synced and renamed into place; a part that does not hash
- * to its key is deleted and never becomes visible.
+ * to its key is deleted and never becomes visible. Empty part files (sessions that never got a
+ * byte) are removed when the provider opens.
+ *
+ * <p>The folder is created when the provider opens; later calls never create it again, so a
+ * folder that went away (a drive that is not mounted, a moved hub) is reported as unreachable
+ * instead of being replaced by an empty one. Files are 0600 in 0700 folders, or 0660 in 0770
+ * folders for a {@code shared} hub ({@link FileModes}).
  */
 public final class FilesystemBlobProvider implements BlobProvider {
     private static final Pattern TOKEN = Pattern.compile("[0-9a-f]{64}\\.[0-9a-f-]{36}\\.part");
 
     private final Path root;
     private final Path incoming;
+    private final FileModes modes;
 
-    private FilesystemBlobProvider(Path root) {
+    private FilesystemBlobProvider(Path root, FileModes modes) {
         this.root = root;
         this.incoming = root.resolve(".incoming");
+        this.modes = modes;
+    }
+
+    /** Opens the blob folder {@code root} for one user (files 0600, folders 0700). */
+    public static FilesystemBlobProvider open(Path root) {
+        return open(root, false);
     }
 
     /**
-     * Opens the blob folder {@code root}. A folder that cannot be created now (a removed drive)
-     * is not an error here: the engine starts offline and every call reports why it failed.
+     * Opens the blob folder {@code root}; {@code shared} keeps group access for a hub several
+     * local users share. A folder that cannot be created now (a removed drive) is not an error
+     * here: the engine starts offline and every call reports why it failed.
      */
-    public static FilesystemBlobProvider open(Path root) {
+    public static FilesystemBlobProvider open(Path root, boolean shared) {
+        FilesystemBlobProvider p = new FilesystemBlobProvider(root, FileModes.of(shared));
         try {
-            Files.createDirectories(root.resolve(".incoming"));
+            p.modes.createDirectories(root);
+            p.modes.createDirectory(p.incoming);
+            if (!shared) {
+                p.modes.restrictDirectory(root);
+                p.modes.restrictDirectory(p.incoming);
+            }
+            p.removeEmptySessions();
         } catch (IOException e) {
             // Reported by the first call that needs the folder.
         }
-        return new FilesystemBlobProvider(root);
+        return p;
+    }
+
+    /** Sessions that never got a byte hold nothing to resume: a crash between begin and first append. */
+    private void removeEmptySessions() throws IOException {
+        try (Stream<Path> parts = Files.list(incoming)) {
+            for (Path p : (Iterable<Path>) parts::iterator) {
+                if (TOKEN.matcher(p.getFileName().toString()).matches() && Files.size(p) == 0) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    /** The folder must be there: it is never created again after open. */
+    private void checkRoot(String what) throws ProviderException {
+        if (!Files.isDirectory(root)) {
+            throw new ProviderException("Could not " + what + " in " + describe() + ": the folder " + root
+                    + " is missing", true);
+        }
+    }
+
+    /** A folder inside the blob folder, created with the blob folder's mode when missing. */
+    private void ensureDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            modes.createDirectory(dir);
+        }
     }
 
     /** Where blob {@code key} is stored. */
@@ -101,10 +149,8 @@ public final class FilesystemBlobProvider implements BlobProvider {
             InputStream in = Channels.newInputStream(ch);
             return length < 0 ? in : new BoundedInputStream(in, length);
         } catch (NoSuchFileException e) {
-            if (!Files.isDirectory(root)) {
-                // The whole folder is gone (an unmounted drive): unreachable, not missing.
-                throw unreachable("read blob " + key, e);
-            }
+            // The whole folder gone (an unmounted drive) is unreachable, not missing.
+            checkRoot("read blob " + key);
             throw new ProviderException("Blob " + key + " is not in " + describe(), false, e);
         } catch (IOException e) {
             throw unreachable("read blob " + key, e);
@@ -115,9 +161,10 @@ public final class FilesystemBlobProvider implements BlobProvider {
     public String beginUpload(String key, long size) throws ProviderException {
         checkKey(key);
         String token = key + "." + UUID.randomUUID() + ".part";
+        checkRoot("start uploading blob " + key);
         try {
-            Files.createDirectories(incoming);
-            Files.createFile(incoming.resolve(token));
+            ensureDirectory(incoming);
+            modes.createFile(incoming.resolve(token));
         } catch (IOException e) {
             throw unreachable("start uploading blob " + key, e);
         }
@@ -173,7 +220,8 @@ public final class FilesystemBlobProvider implements BlobProvider {
             }
             FileSync.fsync(part);
             Path target = pathOf(key);
-            Files.createDirectories(target.getParent());
+            checkRoot("finish uploading blob " + key);
+            ensureDirectory(target.getParent());
             FileSync.moveDurably(part, target);
         } catch (NoSuchFileException e) {
             if (Files.exists(pathOf(key))) {
@@ -239,8 +287,13 @@ public final class FilesystemBlobProvider implements BlobProvider {
 
     @Override
     public void ping() throws ProviderException {
+        checkRoot("use the blob folder");
         try {
-            Files.createDirectories(incoming);
+            ensureDirectory(incoming);
+            if (!Files.isWritable(incoming)) {
+                throw new ProviderException("Could not use the blob folder " + root + ": " + incoming
+                        + " is not writable", true);
+            }
         } catch (IOException e) {
             throw unreachable("use the blob folder", e);
         }
@@ -287,8 +340,22 @@ public final class FilesystemBlobProvider implements BlobProvider {
         return BlobRef.isSha256(key) ? Optional.of(pathOf(key).toUri().toString()) : Optional.empty();
     }
 
+    /** A retryable failure, in words; the exception itself stays the cause, for the log. */
     private ProviderException unreachable(String what, IOException e) {
-        return new ProviderException("Could not " + what + " in " + describe() + ": " + e, true, e);
+        return new ProviderException("Could not " + what + " in " + describe() + ": " + inWords(e), true, e);
+    }
+
+    private static String inWords(IOException e) {
+        if (e instanceof NoSuchFileException n) {
+            return n.getFile() + " does not exist";
+        } else if (e instanceof java.nio.file.AccessDeniedException a) {
+            return "permission denied on " + a.getFile();
+        } else if (e instanceof java.nio.file.FileAlreadyExistsException f) {
+            return f.getFile() + " is in the way";
+        } else if (e instanceof java.nio.file.FileSystemException f) {
+            return (f.getFile() != null ? f.getFile() + ": " : "") + (f.getReason() != null ? f.getReason() : "failed");
+        }
+        return e.getMessage() != null ? e.getMessage() : "an input/output error";
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.blobsync.engine.internal.FileModes;
 import dev.blobsync.engine.spi.ChangePage;
 import dev.blobsync.engine.spi.DataProvider;
 import dev.blobsync.engine.spi.Mutation;
@@ -48,10 +49,24 @@ public final class SqliteHubDataProvider implements DataProvider {
         this.conn = conn;
     }
 
-    /** Opens (and creates when needed) the hub at {@code hub}. */
+    /** Opens (and creates when needed) the hub at {@code hub}, for one user: 0600 files in a 0700 folder. */
     public static SqliteHubDataProvider open(Path hub) throws ProviderException {
+        return open(hub, false);
+    }
+
+    /**
+     * Opens (and creates when needed) the hub at {@code hub}. {@code data.db} and its
+     * {@code -wal}/{@code -shm} are 0600 in a 0700 folder, or with {@code shared} 0660 in a 0770
+     * folder for a hub several local users share through a group (see {@link FileModes}).
+     */
+    public static SqliteHubDataProvider open(Path hub, boolean shared) throws ProviderException {
+        FileModes modes = FileModes.of(shared);
         try {
-            Files.createDirectories(hub);
+            modes.createDirectories(hub);
+            if (!shared) {
+                modes.restrictDirectory(hub);
+            }
+            modes.database(hub.resolve(FILE_NAME));
         } catch (IOException e) {
             throw new ProviderException("Cannot create the hub folder " + hub + ": " + e.getMessage(), false, e);
         }
