@@ -3,8 +3,10 @@ package dev.blobsync.cli;
 import dev.blobsync.engine.QueueStats;
 import dev.blobsync.engine.SyncEngine;
 import dev.blobsync.engine.config.ConfigLoader;
+import dev.blobsync.engine.config.ConfigSecrets;
 import dev.blobsync.engine.config.EngineConfig;
 import dev.blobsync.engine.config.Sizes;
+import dev.blobsync.engine.internal.LogLimiter;
 import dev.blobsync.fs.BlobsyncFs;
 import dev.blobsync.fs.FsOptions;
 import java.io.IOException;
@@ -72,6 +74,7 @@ final class MountCommand implements Callable<Integer> {
         Path mnt = prepareMountPoint(mountPoint.toAbsolutePath().normalize());
         EngineConfig cfg = ConfigLoader.load(configFile);
         Logs.toCacheFolder(cfg.cache().directory());
+        ConfigSecrets.warning(cfg).ifPresent(w -> System.err.println("blobsync: warning: " + w));
 
         SyncEngine engine = SyncEngine.open(cfg);
         BlobsyncFs fs;
@@ -126,6 +129,7 @@ final class MountCommand implements Callable<Integer> {
 
     /** One running mount: what stopping it takes, said once whoever asks first. */
     private static final class Running implements ControlServer.Mount {
+        private static final LogLimiter SAID = LogLimiter.standard();
         final BlobsyncFs fs;
         final SyncEngine engine;
         final Path mnt;
@@ -154,8 +158,12 @@ final class MountCommand implements Callable<Integer> {
             Path file = Path.of(mnt + path);
             String what = op.contains("xattr") ? "could not change an attribute of " : op.equals("mkdir")
                     ? "could not create " : "could not save ";
-            System.err.println("blobsync: " + what + file + ": " + reason + " (programs report: "
-                    + Errno.valueOf(errno).description() + ")");
+            // A program retrying the same refused save must not fill the journal either.
+            String more = SAID.admit(file + " " + errno);
+            if (more != null) {
+                System.err.println("blobsync: " + what + file + ": " + reason + " (programs report: "
+                        + Errno.valueOf(errno).description() + ")" + more);
+            }
             recent.add(file.toString(), reason);
             notifier.refused(file, reason);
         }

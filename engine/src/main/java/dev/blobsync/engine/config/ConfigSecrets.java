@@ -18,7 +18,7 @@ import java.util.Set;
 public final class ConfigSecrets {
     /** Provider options whose values are credentials. */
     private static final Set<String> SECRET_KEYS = Set.of("secretAccessKey", "sessionToken", "presignToken",
-            "headers");
+            "headers", "accessToken", "apiKey", "password");
 
     private ConfigSecrets() {
     }
