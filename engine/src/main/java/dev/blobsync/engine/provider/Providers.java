@@ -8,6 +8,7 @@ import dev.blobsync.engine.provider.tus.TusBlobProvider;
 import dev.blobsync.engine.provider.tus.TusSettings;
 import dev.blobsync.engine.spi.BlobProvider;
 import dev.blobsync.engine.spi.DataProvider;
+import dev.blobsync.engine.schema.Schema;
 import dev.blobsync.engine.spi.ProviderException;
 
 /**
@@ -18,7 +19,8 @@ public final class Providers {
     private Providers() {
     }
 
-    public static DataProvider data(ProviderConfig pc) throws ProviderException {
+    /** Opens the data provider {@code pc} names; {@code schema} lays out backends with typed tables. */
+    public static DataProvider data(ProviderConfig pc, Schema schema) throws ProviderException {
         return switch (pc.provider()) {
             case "sqlite" -> SqliteHubDataProvider.open(pc.requirePath("hub"));
             default -> throw new IllegalStateException("no data provider named " + pc.provider());

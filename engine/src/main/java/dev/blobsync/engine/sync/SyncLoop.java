@@ -3,13 +3,18 @@ package dev.blobsync.engine.sync;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.blobsync.engine.config.Backoff;
 import dev.blobsync.engine.config.ConflictResolution;
+import dev.blobsync.engine.config.RetryStrategy;
 import dev.blobsync.engine.event.EventBus;
 import dev.blobsync.engine.event.Offline;
 import dev.blobsync.engine.event.Online;
 import dev.blobsync.engine.event.SyncError;
+import dev.blobsync.engine.event.Conflict;
 import dev.blobsync.engine.spi.ChangePage;
+import dev.blobsync.engine.spi.Clocks;
 import dev.blobsync.engine.spi.DataProvider;
+import dev.blobsync.engine.spi.Hlc;
 import dev.blobsync.engine.spi.Mutation;
 import dev.blobsync.engine.spi.ProviderException;
 import dev.blobsync.engine.spi.PushResult;
@@ -29,28 +34,40 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Pushes the outbox and pulls the change feed, on one thread of its own: every
- * {@code pollInterval}, and at once when {@link #trigger()}ed.
+ * {@code pollInterval}, at once when {@link #trigger()}ed, and at once when the provider's
+ * {@link DataProvider#watch} says something changed. While the provider cannot be reached it
+ * tries again with growing, jittered delays (up to 30 s, or the poll interval when longer);
+ * a trigger still tries at once.
  *
  * <p>Causality: an outbox entry whose changed fields reference a blob still in the upload
- * queue is held back until that upload completes. Conflicts are resolved per
- * {@code offline.conflictResolution}; the version that loses is kept in the local
- * {@code conflicts} table (invariant 6).
+ * queue is held back until that upload completes. Conflicts are settled by
+ * {@link ConflictResolver} per {@code offline.conflictResolution}; the version that loses is
+ * kept in the local {@code conflicts} table (invariant 6). Every clock pulled or acknowledged is
+ * shown to the {@link HybridClock}, so this device's next write is stamped after it.
+ *
+ * <p>Pull applies each page of the feed in one local transaction.
  */
 public final class SyncLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SyncLoop.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CURSOR = "pull.cursor";
+    /** Which provider the cursor belongs to: a cache moved to another provider starts its feed anew. */
+    private static final String CURSOR_OWNER = "pull.provider";
+    static final int PAGE = 1000;
 
     private final LocalStore store;
     private final DataProvider provider;
     private final ConflictResolution policy;
     private final Duration pollInterval;
+    private final RetryStrategy reconnect;
     private final EventBus events;
+    private final HybridClock hlc;
     private final Thread thread;
     private final Object monitor = new Object();
     private boolean triggered; // guarded by monitor
@@ -61,14 +78,19 @@ public final class SyncLoop implements AutoCloseable {
     private volatile boolean announced;
     private volatile boolean pulledOnce;
     private volatile Runnable firstPull = () -> { };
+    private int failures; // sync thread only
+    private AutoCloseable watch = () -> { }; // sync thread only
 
     public SyncLoop(LocalStore store, DataProvider provider, ConflictResolution policy, Duration pollInterval,
-                    EventBus events) {
+                    EventBus events, HybridClock hlc) {
         this.store = store;
         this.provider = provider;
         this.policy = policy;
         this.pollInterval = pollInterval;
+        Duration max = pollInterval.compareTo(Duration.ofSeconds(30)) > 0 ? pollInterval : Duration.ofSeconds(30);
+        this.reconnect = new RetryStrategy(Integer.MAX_VALUE, Backoff.EXPONENTIAL, pollInterval, max);
         this.events = events;
+        this.hlc = hlc;
         this.thread = new Thread(this::loop, "blobsync-sync");
         this.thread.setDaemon(true);
     }
@@ -128,18 +150,26 @@ public final class SyncLoop implements AutoCloseable {
     }
 
     private void loop() {
+        try {
+            watch = provider.watch(this::trigger);
+        } catch (RuntimeException e) {
+            LOG.warn("{} cannot signal changes ({}); polling every {}", provider.describe(), e.getMessage(),
+                    pollInterval);
+        }
         while (running) {
             try {
                 cycle();
             } catch (RuntimeException e) {
                 LOG.error("The sync cycle failed; it runs again at the next tick", e);
             }
+            long waitMillis = online ? pollInterval.toMillis()
+                    : Math.max(1, dev.blobsync.engine.upload.Backoff.delay(reconnect, failures, ThreadLocalRandom.current()).toMillis());
             synchronized (monitor) {
                 cycles++;
                 monitor.notifyAll();
                 if (!triggered && running) {
                     try {
-                        monitor.wait(pollInterval.toMillis());
+                        monitor.wait(waitMillis);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         return;
@@ -147,6 +177,11 @@ public final class SyncLoop implements AutoCloseable {
                 }
                 triggered = false;
             }
+        }
+        try {
+            watch.close();
+        } catch (Exception e) {
+            LOG.debug("Closing the watch of {} failed", provider.describe(), e);
         }
     }
 
@@ -162,6 +197,7 @@ public final class SyncLoop implements AutoCloseable {
                 pulledOnce = true;
                 firstPull.run();
             }
+            failures = 0;
             if (!online || !announced) {
                 if (!online) {
                     LOG.info("{} is reachable again", provider.describe());
@@ -171,6 +207,7 @@ public final class SyncLoop implements AutoCloseable {
                 events.publish(new Online(provider.describe()));
             }
         } catch (ProviderException e) {
+            failures++;
             if (online || !announced) {
                 LOG.warn("Cannot sync with {}: {}. Local changes stay queued.", provider.describe(), e.getMessage());
                 online = false;
@@ -219,13 +256,17 @@ public final class SyncLoop implements AutoCloseable {
         boolean again = false;
         for (int i = 0; i < rows.size(); i++) {
             PendingRow p = rows.get(i);
+            Mutation m = batch.get(i);
             PushResult r = results.get(i);
+            if (r.current() != null) {
+                hlc.observe(Clocks.latest(r.current().clocks()));
+            }
             if (r.status() == PushResult.Status.APPLIED) {
-                store.write(c -> applied(c, p, r.current()));
+                store.write(c -> applied(c, p, m, r.current()));
             } else {
                 again |= store.write(c -> conflict(c, p, r.current()));
             }
-            events.recordChanged(p.table(), p.id());
+            events.recordChanged(m.table(), m.id());
         }
         return again;
     }
@@ -248,31 +289,67 @@ public final class SyncLoop implements AutoCloseable {
         return key.isTextual() && BlobIndex.upload(c, key.asText()).isPresent();
     }
 
-    private static Mutation toMutation(PendingRow p) {
+    /**
+     * The mutation of an outbox entry. Entries written before clocks existed have none; their
+     * changes are newer than anything they were based on, so they are stamped now.
+     */
+    private Mutation toMutation(PendingRow p) {
         ObjectNode changed = JSON.createObjectNode();
-        if (!p.deleted()) {
+        Map<String, Hlc> clocks = new HashMap<>();
+        if (p.deleted()) {
+            clocks.put(Hlc.RECORD, p.clocks().containsKey(Hlc.RECORD) ? p.clock(Hlc.RECORD) : hlc.tick());
+        } else {
             for (String f : p.changed()) {
                 JsonNode v = p.fields().get(f);
                 changed.set(f, v == null ? JSON.nullNode() : v);
+                clocks.put(f, p.clocks().containsKey(f) ? p.clock(f) : hlc.tick());
             }
         }
         return new Mutation(p.mutationId(), p.table(), p.id(), p.baseRev(),
-                p.deleted() ? Mutation.Op.DELETE : Mutation.Op.UPSERT, changed);
+                p.deleted() ? Mutation.Op.DELETE : Mutation.Op.UPSERT, changed, clocks);
     }
 
-    private static Void applied(Connection c, PendingRow p, RemoteRecord current) throws SQLException {
+    private Void applied(Connection c, PendingRow p, Mutation m, RemoteRecord current) throws SQLException {
         RecordStore.putBase(c, current);
+        lostToLaterClocks(c, p, m, current);
         if (!RecordStore.removePending(c, p.table(), p.id(), p.seq())) {
             // Changed again while the push was in flight: the newer entry now builds on this revision.
             PendingRow newer = RecordStore.pending(c, p.table(), p.id()).orElse(null);
             if (newer != null) {
-                RecordStore.putPending(c, rebase(newer, current.rev(), newer.fields(), newer.changed()));
+                Map<String, Hlc> seen = new HashMap<>(newer.seen());
+                seen.putAll(current.clocks());
+                RecordStore.putPending(c, new PendingRow(newer.table(), newer.id(), newer.seq(),
+                        UUID.randomUUID().toString(), newer.fields(), newer.changed(), newer.deleted(), current.rev(),
+                        newer.draft(), newer.attempts(), newer.lastError(), newer.updatedAt(), newer.clocks(), seen,
+                        newer.held()));
             }
         }
         return null;
     }
 
-    /** Resolves a conflict; true when a new outbox entry waits to be pushed. */
+    /**
+     * An applied push can still lose fields to later clocks (a writer this device never saw
+     * the clock of, such as an app writing with SQL): the local values are kept as a conflict.
+     */
+    private void lostToLaterClocks(Connection c, PendingRow p, Mutation m, RemoteRecord current) throws SQLException {
+        if (m.op() == Mutation.Op.DELETE ? current.deleted() : !current.deleted()) {
+            Set<String> lost = new LinkedHashSet<>();
+            for (String f : m.clocks().keySet()) {
+                if (!f.equals(Hlc.RECORD) && !current.clock(f).equals(m.clock(f))
+                        && !ConflictResolver.same(current.fields().get(f), m.fields().get(f))) {
+                    lost.add(f);
+                }
+            }
+            if (lost.isEmpty()) {
+                return;
+            }
+            keep(c, current, p, new ConflictResolver.Kept(lost, null, "remote", false));
+        } else {
+            keep(c, current, p, new ConflictResolver.Kept(Set.of(), null, "remote", false));
+        }
+    }
+
+    /** Settles a conflict; true when a new outbox entry waits to be pushed. */
     private boolean conflict(Connection c, PendingRow p, RemoteRecord current) throws SQLException {
         PendingRow latest = RecordStore.pending(c, p.table(), p.id()).orElse(null);
         if (latest == null) {
@@ -280,82 +357,73 @@ public final class SyncLoop implements AutoCloseable {
         }
         if (current == null) {
             // The provider has never seen the record: push everything as new.
-            RecordStore.putPending(c, rebase(latest, 0, latest.fields(), fieldNames(latest.fields())));
+            RecordStore.putPending(c, asNew(latest));
             return true;
         }
         RecordStore.putBase(c, current);
-        if (differs(current.fields(), latest)) {
-            String resolution = policy == ConflictResolution.SERVER_WINS ? "server-wins" : "last-write-wins";
-            RecordStore.putConflict(c, current, latest.fields(), resolution);
-            events.publish(new dev.blobsync.engine.event.Conflict(p.table(), p.id(), resolution));
-            LOG.info("Conflict on {}/{}: resolved by {}; the other version is kept in the local conflicts table",
-                    p.table(), p.id(), policy);
+        ConflictResolver.Outcome o = ConflictResolver.resolve(latest, current, policy);
+        if (o.conflict() != null) {
+            keep(c, current, latest, o.conflict());
         }
-        if (policy == ConflictResolution.SERVER_WINS) {
+        if (o.next() == null) {
             RecordStore.removePending(c, p.table(), p.id());
             return false;
         }
-        if (latest.deleted()) {
-            RecordStore.putPending(c, rebase(latest, current.rev(), latest.fields(), latest.changed()));
-            return true;
-        }
-        ObjectNode merged;
-        Set<String> changed;
-        if (current.deleted()) {
-            merged = latest.fields().deepCopy();
-            changed = fieldNames(merged);
-        } else {
-            merged = current.fields().deepCopy();
-            for (String f : latest.changed()) {
-                JsonNode v = latest.fields().get(f);
-                if (v == null || v.isNull()) {
-                    merged.remove(f);
-                } else {
-                    merged.set(f, v);
-                }
-            }
-            changed = latest.changed();
-        }
-        RecordStore.putPending(c, rebase(latest, current.rev(), merged, changed));
-        return true;
+        RecordStore.putPending(c, o.next());
+        return !o.next().held();
     }
 
-    private static boolean differs(ObjectNode remote, PendingRow local) {
-        for (String f : local.changed()) {
-            if (!Objects.equals(remote.get(f), local.fields().get(f))) {
-                return true;
+    private void keep(Connection c, RemoteRecord current, PendingRow local, ConflictResolver.Kept k)
+            throws SQLException {
+        String resolution = policy.configValue();
+        RecordStore.putConflict(c, current, local.fields(), resolution, k.winner(), k.fields(), k.open(),
+                k.remoteDevice(), local.deleted());
+        events.publish(new Conflict(current.table(), current.id(), resolution));
+        LOG.info("Conflict on {}/{} ({}): {}; both versions are kept in the local conflicts table",
+                current.table(), current.id(), String.join(", ", k.fields()),
+                k.open() ? "waiting for a manual choice" : "settled by " + resolution + ", " + k.winner() + " won");
+    }
+
+    private PendingRow asNew(PendingRow p) {
+        Set<String> all = new LinkedHashSet<>();
+        p.fields().fieldNames().forEachRemaining(all::add);
+        Map<String, Hlc> clocks = new HashMap<>(p.clocks());
+        Hlc now = null;
+        for (String f : all) {
+            if (!clocks.containsKey(f)) {
+                now = now == null ? hlc.tick() : now;
+                clocks.put(f, now);
             }
         }
-        return local.deleted();
-    }
-
-    private static Set<String> fieldNames(ObjectNode o) {
-        Set<String> names = new LinkedHashSet<>();
-        o.fieldNames().forEachRemaining(names::add);
-        return names;
-    }
-
-    private static PendingRow rebase(PendingRow p, long baseRev, ObjectNode fields, Set<String> changed) {
-        return new PendingRow(p.table(), p.id(), p.seq(), UUID.randomUUID().toString(), fields, changed,
-                p.deleted(), baseRev, p.draft(), p.attempts(), p.lastError(), p.updatedAt());
+        return new PendingRow(p.table(), p.id(), p.seq(), UUID.randomUUID().toString(), p.fields(), all,
+                p.deleted(), 0, p.draft(), p.attempts(), p.lastError(), p.updatedAt(), clocks, Map.of(), false);
     }
 
     private void pull() throws ProviderException {
-        long cursor = parseCursor(store.kv(CURSOR));
+        String cursor = store.read(c -> {
+            String owner = LocalStore.kvValue(c, CURSOR_OWNER);
+            return owner == null || owner.equals(provider.describe()) ? LocalStore.kvValue(c, CURSOR) : null;
+        });
         while (running) {
-            ChangePage page = provider.changesSince(cursor, 500);
-            if (page.changes().isEmpty()) {
+            ChangePage page = provider.changesSince(cursor, PAGE);
+            if (page.changes().isEmpty() && Objects.equals(page.cursor(), cursor)) {
                 return;
             }
-            long next = page.cursor();
+            Hlc latest = Hlc.ZERO;
+            for (RemoteRecord r : page.changes()) {
+                latest = Hlc.max(latest, Clocks.latest(r.clocks()));
+            }
+            hlc.observe(latest);
+            String next = page.cursor();
             List<RemoteRecord> stored = store.write(c -> {
-                List<RemoteRecord> changed = new ArrayList<>();
-                for (RemoteRecord r : page.changes()) {
-                    if (RecordStore.putBase(c, r)) {
-                        changed.add(r);
+                List<RemoteRecord> changed = RecordStore.putBases(c, page.changes());
+                if (!changed.isEmpty() && RecordStore.anyOpenConflict(c)) {
+                    for (RemoteRecord r : changed) {
+                        RecordStore.refreshOpenConflict(c, r);
                     }
                 }
-                LocalStore.putKv(c, CURSOR, Long.toString(next));
+                LocalStore.putKv(c, CURSOR, next);
+                LocalStore.putKv(c, CURSOR_OWNER, provider.describe());
                 return changed;
             });
             Map<String, Set<UUID>> seen = new HashMap<>();
@@ -369,10 +437,6 @@ public final class SyncLoop implements AutoCloseable {
                 return;
             }
         }
-    }
-
-    private static long parseCursor(String v) {
-        return v == null ? 0 : Long.parseLong(v);
     }
 
     @Override
