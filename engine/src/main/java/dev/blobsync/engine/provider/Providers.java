@@ -2,6 +2,8 @@ package dev.blobsync.engine.provider;
 
 import dev.blobsync.engine.config.ProviderConfig;
 import dev.blobsync.engine.provider.filesystem.FilesystemBlobProvider;
+import dev.blobsync.engine.provider.postgres.PostgresDataProvider;
+import dev.blobsync.engine.provider.postgres.PostgresSettings;
 import dev.blobsync.engine.provider.s3.S3BlobProvider;
 import dev.blobsync.engine.provider.sqlite.SqliteHubDataProvider;
 import dev.blobsync.engine.provider.tus.TusBlobProvider;
@@ -23,6 +25,7 @@ public final class Providers {
     public static DataProvider data(ProviderConfig pc, Schema schema) throws ProviderException {
         return switch (pc.provider()) {
             case "sqlite" -> SqliteHubDataProvider.open(pc.requirePath("hub"));
+            case "postgres" -> PostgresDataProvider.open(PostgresSettings.from(pc), schema);
             default -> throw new IllegalStateException("no data provider named " + pc.provider());
         };
     }
