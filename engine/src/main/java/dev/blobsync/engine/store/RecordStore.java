@@ -86,11 +86,12 @@ public final class RecordStore {
         return out;
     }
 
-    /** Outbox entries ready to push (not drafts, not held for a manual choice), oldest change first. */
+    /** Outbox entries ready to push (not drafts, not held for a manual choice), oldest change first; entries that failed last. */
     public static List<PendingRow> pushable(Connection c, int limit) throws SQLException {
         List<PendingRow> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT " + PENDING_COLUMNS + " FROM pending WHERE draft = 0 AND held = 0 ORDER BY seq LIMIT ?")) {
+                "SELECT " + PENDING_COLUMNS + " FROM pending WHERE draft = 0 AND held = 0"
+                        + " ORDER BY last_error IS NOT NULL, seq LIMIT ?")) {
             ps.setInt(1, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -231,6 +231,26 @@ public final class SyncLoop implements AutoCloseable {
         if (rows.isEmpty()) {
             return false;
         }
+        // Entries the provider refused before go one by one, so that one bad record (say, of a
+        // scope this device may not write) does not hold back the rest.
+        List<PendingRow> clean = new ArrayList<>();
+        List<PendingRow> failing = new ArrayList<>();
+        for (PendingRow p : rows) {
+            (p.lastError() == null ? clean : failing).add(p);
+        }
+        boolean again = !clean.isEmpty() && pushBatch(clean);
+        for (PendingRow p : failing) {
+            again |= pushBatch(List.of(p));
+        }
+        return again;
+    }
+
+    /**
+     * Pushes {@code rows} as one batch; a batch the provider refuses as a whole is pushed again
+     * entry by entry, and each entry it still refuses is marked failed with the reason (and
+     * retried at later cycles). Throws only when the provider cannot be reached.
+     */
+    private boolean pushBatch(List<PendingRow> rows) throws ProviderException {
         List<Mutation> batch = new ArrayList<>(rows.size());
         for (PendingRow p : rows) {
             batch.add(toMutation(p));
@@ -239,19 +259,25 @@ public final class SyncLoop implements AutoCloseable {
         try {
             results = provider.push(batch);
         } catch (ProviderException e) {
-            if (!e.retryable()) {
-                store.write(c -> {
-                    for (PendingRow p : rows) {
-                        RecordStore.recordPushFailure(c, p.table(), p.id(), p.seq(), e.getMessage());
-                    }
-                    return null;
-                });
-                rows.forEach(p -> {
-                    events.recordChanged(p.table(), p.id());
-                    events.publish(new SyncError("push " + p.table() + "/" + p.id(), e.getMessage()));
-                });
+            if (e.retryable()) {
+                throw e;
             }
-            throw e;
+            if (rows.size() > 1) {
+                boolean again = false;
+                for (PendingRow p : rows) {
+                    again |= pushBatch(List.of(p));
+                }
+                return again;
+            }
+            PendingRow p = rows.get(0);
+            LOG.warn("{} refused the change of {}/{}: {}", provider.describe(), p.table(), p.id(), e.getMessage());
+            store.write(c -> {
+                RecordStore.recordPushFailure(c, p.table(), p.id(), p.seq(), e.getMessage());
+                return null;
+            });
+            events.recordChanged(p.table(), p.id());
+            events.publish(new SyncError("push " + p.table() + "/" + p.id(), e.getMessage()));
+            return false;
         }
         boolean again = false;
         for (int i = 0; i < rows.size(); i++) {

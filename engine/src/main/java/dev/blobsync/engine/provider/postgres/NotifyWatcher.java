@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One dedicated connection that LISTENs on the schema's channel and calls back on every
  * notification, so other devices' commits are pulled at once instead of at the next poll.
- * When the connection breaks it reconnects with growing, jittered delays (1 s up to 30 s) and
- * calls back once after each reconnect, since notifications sent meanwhile are lost.
+ * When the connection breaks it reconnects with growing, jittered delays (1 s up to 30 s); it
+ * calls back once each time LISTEN is in place, since notifications sent before are lost.
  *
  * <p>Behind a pooler in transaction mode (Supabase's port 6543, PgBouncer's
  * {@code pool_mode=transaction}) LISTEN is accepted but nothing is ever delivered; the engine's
@@ -58,8 +58,9 @@ final class NotifyWatcher implements AutoCloseable {
                 }
                 if (connectedBefore) {
                     LOG.info("Listening for changes on {} again", where);
-                    onChange.run();
                 }
+                // Whatever committed before LISTEN took effect sent no notification here: pull once.
+                onChange.run();
                 connectedBefore = true;
                 delay = 1000;
                 PGConnection pg = c.unwrap(PGConnection.class);
