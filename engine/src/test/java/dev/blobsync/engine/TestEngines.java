@@ -32,8 +32,17 @@ public final class TestEngines {
     }
 
     public static Pluggable openPluggable(EngineConfig config, ManualTime time) {
+        return openPluggable(config, new DefaultSyncEngine.Timing(time, time));
+    }
+
+    /** Like {@link #openPluggable(EngineConfig, ManualTime)}, on the system clock. */
+    public static Pluggable openPluggable(EngineConfig config) {
+        return openPluggable(config, DefaultSyncEngine.Timing.system());
+    }
+
+    private static Pluggable openPluggable(EngineConfig config, DefaultSyncEngine.Timing timing) {
         AtomicReference<dev.blobsync.engine.testing.Unplugged> ref = new AtomicReference<>();
-        SyncEngine e = DefaultSyncEngine.open(config, p -> p, new DefaultSyncEngine.Timing(time, time), d -> {
+        SyncEngine e = DefaultSyncEngine.open(config, p -> p, timing, d -> {
             dev.blobsync.engine.testing.Unplugged u = new dev.blobsync.engine.testing.Unplugged(d);
             ref.set(u);
             return u;

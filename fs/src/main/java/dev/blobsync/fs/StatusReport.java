@@ -50,6 +50,8 @@ final class StatusReport {
             q.put("errors", queue.errors());
             q.put("dataOnline", queue.dataOnline());
             q.put("blobsOnline", queue.blobsOnline());
+            q.put("conflicts", queue.conflicts());
+            root.put("state", queue.dataOnline() && queue.blobsOnline() ? "online" : "offline");
             pending = Math.max(pending, (long) queue.changes() + queue.uploads());
         }
         root.put("pending", pending);
