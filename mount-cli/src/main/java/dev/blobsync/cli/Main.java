@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "blobsync", mixinStandardHelpOptions = true, version = "blobsync 0.1.0",
         description = "Sync records with blob fields (photos, audio, documents) and mount them as a drive.",
         subcommands = {InitCommand.class, MountCommand.class, QueueCommands.Queue.class, QueueCommands.Flush.class,
-            GcCommand.class, CommandLine.HelpCommand.class})
+            GcCommand.class, PostgresCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
