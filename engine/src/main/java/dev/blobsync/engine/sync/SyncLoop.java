@@ -34,6 +34,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,6 +84,12 @@ public final class SyncLoop implements AutoCloseable {
     private volatile Runnable firstPull = () -> { };
     private int failures; // sync thread only
     private AutoCloseable watch = () -> { }; // sync thread only
+    /** Fetches the next page of the feed while the sync thread stores the current one. */
+    private final ExecutorService prefetch = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "blobsync-pull-ahead");
+        t.setDaemon(true);
+        return t;
+    });
 
     public SyncLoop(LocalStore store, DataProvider provider, ConflictResolution policy, Duration pollInterval,
                     EventBus events, HybridClock hlc) {
@@ -279,19 +289,25 @@ public final class SyncLoop implements AutoCloseable {
             events.publish(new SyncError("push " + p.table() + "/" + p.id(), e.getMessage()));
             return false;
         }
-        boolean again = false;
-        for (int i = 0; i < rows.size(); i++) {
-            PendingRow p = rows.get(i);
-            Mutation m = batch.get(i);
-            PushResult r = results.get(i);
+        for (PushResult r : results) {
             if (r.current() != null) {
                 hlc.observe(Clocks.latest(r.current().clocks()));
             }
-            if (r.status() == PushResult.Status.APPLIED) {
-                store.write(c -> applied(c, p, m, r.current()));
-            } else {
-                again |= store.write(c -> conflict(c, p, r.current()));
+        }
+        // One local transaction for the whole batch: its outcome is on disk with one sync.
+        boolean again = store.write(c -> {
+            boolean more = false;
+            for (int i = 0; i < rows.size(); i++) {
+                PushResult r = results.get(i);
+                if (r.status() == PushResult.Status.APPLIED) {
+                    applied(c, rows.get(i), batch.get(i), r.current());
+                } else {
+                    more |= conflict(c, rows.get(i), r.current());
+                }
             }
+            return more;
+        });
+        for (Mutation m : batch) {
             events.recordChanged(m.table(), m.id());
         }
         return again;
@@ -425,42 +441,76 @@ public final class SyncLoop implements AutoCloseable {
                 p.deleted(), 0, p.draft(), p.attempts(), p.lastError(), p.updatedAt(), clocks, Map.of(), false);
     }
 
+    /**
+     * Pulls the feed to its end. While one page is written to the local store, the next one is
+     * already being fetched (on {@link #prefetch}), so a new device catching up on a large
+     * library waits for the network or the disk, not for both in turn.
+     */
     private void pull() throws ProviderException {
         String cursor = store.read(c -> {
             String owner = LocalStore.kvValue(c, CURSOR_OWNER);
             return owner == null || owner.equals(provider.describe()) ? LocalStore.kvValue(c, CURSOR) : null;
         });
+        ChangePage page = provider.changesSince(cursor, PAGE);
         while (running) {
-            ChangePage page = provider.changesSince(cursor, PAGE);
             if (page.changes().isEmpty() && Objects.equals(page.cursor(), cursor)) {
                 return;
             }
-            Hlc latest = Hlc.ZERO;
-            for (RemoteRecord r : page.changes()) {
-                latest = Hlc.max(latest, Clocks.latest(r.clocks()));
-            }
-            hlc.observe(latest);
             String next = page.cursor();
-            List<RemoteRecord> stored = store.write(c -> {
-                List<RemoteRecord> changed = RecordStore.putBases(c, page.changes());
-                if (!changed.isEmpty() && RecordStore.anyOpenConflict(c)) {
-                    for (RemoteRecord r : changed) {
-                        RecordStore.refreshOpenConflict(c, r);
-                    }
-                }
-                LocalStore.putKv(c, CURSOR, next);
-                LocalStore.putKv(c, CURSOR_OWNER, provider.describe());
-                return changed;
-            });
-            Map<String, Set<UUID>> seen = new HashMap<>();
-            for (RemoteRecord r : stored) {
-                if (seen.computeIfAbsent(r.table(), t -> new LinkedHashSet<>()).add(r.id())) {
-                    events.recordChanged(r.table(), r.id());
+            CompletableFuture<ChangePage> ahead = page.hasMore() ? fetch(next) : null;
+            apply(page);
+            cursor = next;
+            if (ahead == null) {
+                return;
+            }
+            page = await(ahead);
+        }
+    }
+
+    private CompletableFuture<ChangePage> fetch(String cursor) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return provider.changesSince(cursor, PAGE);
+            } catch (ProviderException e) {
+                throw new CompletionException(e);
+            }
+        }, prefetch);
+    }
+
+    private static ChangePage await(CompletableFuture<ChangePage> ahead) throws ProviderException {
+        try {
+            return ahead.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof ProviderException pe) {
+                throw pe;
+            }
+            throw e;
+        }
+    }
+
+    /** Stores one page and its cursor in one local transaction, then tells listeners. */
+    private void apply(ChangePage page) {
+        Hlc latest = Hlc.ZERO;
+        for (RemoteRecord r : page.changes()) {
+            latest = Hlc.max(latest, Clocks.latest(r.clocks()));
+        }
+        hlc.observe(latest);
+        String next = page.cursor();
+        List<RemoteRecord> stored = store.write(c -> {
+            List<RemoteRecord> changed = RecordStore.putBases(c, page.changes());
+            if (!changed.isEmpty() && RecordStore.anyOpenConflict(c)) {
+                for (RemoteRecord r : changed) {
+                    RecordStore.refreshOpenConflict(c, r);
                 }
             }
-            cursor = next;
-            if (!page.hasMore()) {
-                return;
+            LocalStore.putKv(c, CURSOR, next);
+            LocalStore.putKv(c, CURSOR_OWNER, provider.describe());
+            return changed;
+        });
+        Map<String, Set<UUID>> seen = new HashMap<>();
+        for (RemoteRecord r : stored) {
+            if (seen.computeIfAbsent(r.table(), t -> new LinkedHashSet<>()).add(r.id())) {
+                events.recordChanged(r.table(), r.id());
             }
         }
     }
@@ -474,5 +524,6 @@ public final class SyncLoop implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        prefetch.shutdownNow();
     }
 }

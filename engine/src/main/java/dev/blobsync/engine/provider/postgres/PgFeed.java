@@ -26,8 +26,8 @@ import java.util.UUID;
  * are read in {@code (_xid, table, id)} order. The cursor is the last key read. A row written
  * again gets a newer {@code _xid} and so shows again later, as a new change; a long-running
  * transaction anywhere on the server holds the bound back (changes wait, none is lost). The
- * read runs in one REPEATABLE READ READ ONLY transaction, so the bound and the rows come from one
- * snapshot.
+ * bound and the rows come from one statement, so from one snapshot: {@code pg_current_snapshot()}
+ * is the snapshot the statement runs with.
  *
  * <p>Cursor text: {@code <xid>/<table>/<id>}, or null for the start.
  */
@@ -62,7 +62,7 @@ final class PgFeed {
         }
     }
 
-    /** Reads one page on {@code c} (autocommit on when called; left on). */
+    /** Reads one page on {@code c}, in autocommit mode: one statement. */
     ChangePage page(Connection c, String cursorText, int limit) throws SQLException {
         Cursor cursor;
         try {
@@ -103,38 +103,25 @@ final class PgFeed {
         List<RemoteRecord> out = new ArrayList<>();
         String last = cursorText;
         boolean more = false;
-        c.setAutoCommit(false);
-        try {
-            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            c.setReadOnly(true);
-            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                int i = 1;
-                for (Object[] p : params) {
-                    for (Object v : p) {
-                        ps.setString(i++, (String) v);
-                    }
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        if (out.size() == limit) {
-                            more = true;
-                            break;
-                        }
-                        TableSchema ts = schema.table(rs.getString(1));
-                        RemoteRecord r = rows.record(ts, rs.getString(3));
-                        out.add(r);
-                        last = new Cursor(rs.getString(2), ts.name(), r.id()).text();
-                    }
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            int i = 1;
+            for (Object[] p : params) {
+                for (Object v : p) {
+                    ps.setString(i++, (String) v);
                 }
             }
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setReadOnly(false);
-            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-            c.setAutoCommit(true);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (out.size() == limit) {
+                        more = true;
+                        break;
+                    }
+                    TableSchema ts = schema.table(rs.getString(1));
+                    RemoteRecord r = rows.record(ts, rs.getString(3));
+                    out.add(r);
+                    last = new Cursor(rs.getString(2), ts.name(), r.id()).text();
+                }
+            }
         }
         return new ChangePage(out, last, more);
     }
