@@ -64,6 +64,8 @@ public final class SyncLoop implements AutoCloseable {
     /** Which provider the cursor belongs to: a cache moved to another provider starts its feed anew. */
     private static final String CURSOR_OWNER = "pull.provider";
     static final int PAGE = 1000;
+    /** Outbox entries per push. */
+    static final int BATCH = 200;
 
     private final LocalStore store;
     private final DataProvider provider;
@@ -197,7 +199,8 @@ public final class SyncLoop implements AutoCloseable {
 
     private void cycle() {
         try {
-            for (int round = 0; round < 5 && running; round++) {
+            // Push until the outbox is drained (bounded, so that a pull comes between long runs).
+            for (int round = 0; round < 50 && running; round++) {
                 if (!pushOnce()) {
                     break;
                 }
@@ -227,11 +230,15 @@ public final class SyncLoop implements AutoCloseable {
         }
     }
 
-    /** Pushes one batch; true when another round is useful (a conflict was resolved). */
+    /**
+     * Pushes one batch; true when another round is useful: the batch was full, or a conflict
+     * was resolved into a new entry.
+     */
     private boolean pushOnce() throws ProviderException {
+        List<PendingRow> candidates = store.read(c -> RecordStore.pushable(c, BATCH));
         List<PendingRow> rows = store.read(c -> {
             List<PendingRow> ready = new ArrayList<>();
-            for (PendingRow p : RecordStore.pushable(c, 200)) {
+            for (PendingRow p : candidates) {
                 if (!waitsForUpload(c, p)) {
                     ready.add(p);
                 }
@@ -252,7 +259,7 @@ public final class SyncLoop implements AutoCloseable {
         for (PendingRow p : failing) {
             again |= pushBatch(List.of(p));
         }
-        return again;
+        return again || (candidates.size() == BATCH && !clean.isEmpty());
     }
 
     /**
