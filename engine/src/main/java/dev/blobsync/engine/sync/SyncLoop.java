@@ -11,7 +11,6 @@ import dev.blobsync.engine.event.Offline;
 import dev.blobsync.engine.event.Online;
 import dev.blobsync.engine.event.SyncError;
 import dev.blobsync.engine.event.Conflict;
-import dev.blobsync.engine.spi.ChangePage;
 import dev.blobsync.engine.spi.Clocks;
 import dev.blobsync.engine.spi.DataProvider;
 import dev.blobsync.engine.spi.Hlc;
@@ -31,13 +30,8 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,15 +49,11 @@ import org.slf4j.LoggerFactory;
  * kept in the local {@code conflicts} table (invariant 6). Every clock pulled or acknowledged is
  * shown to the {@link HybridClock}, so this device's next write is stamped after it.
  *
- * <p>Pull applies each page of the feed in one local transaction.
+ * <p>Pulling is {@link FeedPuller}'s.
  */
 public final class SyncLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SyncLoop.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String CURSOR = "pull.cursor";
-    /** Which provider the cursor belongs to: a cache moved to another provider starts its feed anew. */
-    private static final String CURSOR_OWNER = "pull.provider";
-    static final int PAGE = 1000;
     /** Outbox entries per push. */
     static final int BATCH = 200;
 
@@ -86,12 +76,7 @@ public final class SyncLoop implements AutoCloseable {
     private volatile Runnable firstPull = () -> { };
     private int failures; // sync thread only
     private AutoCloseable watch = () -> { }; // sync thread only
-    /** Fetches the next page of the feed while the sync thread stores the current one. */
-    private final ExecutorService prefetch = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "blobsync-pull-ahead");
-        t.setDaemon(true);
-        return t;
-    });
+    private final FeedPuller puller;
 
     public SyncLoop(LocalStore store, DataProvider provider, ConflictResolution policy, Duration pollInterval,
                     EventBus events, HybridClock hlc) {
@@ -103,6 +88,7 @@ public final class SyncLoop implements AutoCloseable {
         this.reconnect = new RetryStrategy(Integer.MAX_VALUE, Backoff.EXPONENTIAL, pollInterval, max);
         this.events = events;
         this.hlc = hlc;
+        this.puller = new FeedPuller(store, provider, events, hlc, () -> running);
         this.thread = new Thread(this::loop, "blobsync-sync");
         this.thread.setDaemon(true);
     }
@@ -205,7 +191,7 @@ public final class SyncLoop implements AutoCloseable {
                     break;
                 }
             }
-            pull();
+            puller.pull();
             if (!pulledOnce) {
                 pulledOnce = true;
                 firstPull.run();
@@ -448,80 +434,6 @@ public final class SyncLoop implements AutoCloseable {
                 p.deleted(), 0, p.draft(), p.attempts(), p.lastError(), p.updatedAt(), clocks, Map.of(), false);
     }
 
-    /**
-     * Pulls the feed to its end. While one page is written to the local store, the next one is
-     * already being fetched (on {@link #prefetch}), so a new device catching up on a large
-     * library waits for the network or the disk, not for both in turn.
-     */
-    private void pull() throws ProviderException {
-        String cursor = store.read(c -> {
-            String owner = LocalStore.kvValue(c, CURSOR_OWNER);
-            return owner == null || owner.equals(provider.describe()) ? LocalStore.kvValue(c, CURSOR) : null;
-        });
-        ChangePage page = provider.changesSince(cursor, PAGE);
-        while (running) {
-            if (page.changes().isEmpty() && Objects.equals(page.cursor(), cursor)) {
-                return;
-            }
-            String next = page.cursor();
-            CompletableFuture<ChangePage> ahead = page.hasMore() ? fetch(next) : null;
-            apply(page);
-            cursor = next;
-            if (ahead == null) {
-                return;
-            }
-            page = await(ahead);
-        }
-    }
-
-    private CompletableFuture<ChangePage> fetch(String cursor) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return provider.changesSince(cursor, PAGE);
-            } catch (ProviderException e) {
-                throw new CompletionException(e);
-            }
-        }, prefetch);
-    }
-
-    private static ChangePage await(CompletableFuture<ChangePage> ahead) throws ProviderException {
-        try {
-            return ahead.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof ProviderException pe) {
-                throw pe;
-            }
-            throw e;
-        }
-    }
-
-    /** Stores one page and its cursor in one local transaction, then tells listeners. */
-    private void apply(ChangePage page) {
-        Hlc latest = Hlc.ZERO;
-        for (RemoteRecord r : page.changes()) {
-            latest = Hlc.max(latest, Clocks.latest(r.clocks()));
-        }
-        hlc.observe(latest);
-        String next = page.cursor();
-        List<RemoteRecord> stored = store.write(c -> {
-            List<RemoteRecord> changed = RecordStore.putBases(c, page.changes());
-            if (!changed.isEmpty() && RecordStore.anyOpenConflict(c)) {
-                for (RemoteRecord r : changed) {
-                    RecordStore.refreshOpenConflict(c, r);
-                }
-            }
-            LocalStore.putKv(c, CURSOR, next);
-            LocalStore.putKv(c, CURSOR_OWNER, provider.describe());
-            return changed;
-        });
-        Map<String, Set<UUID>> seen = new HashMap<>();
-        for (RemoteRecord r : stored) {
-            if (seen.computeIfAbsent(r.table(), t -> new LinkedHashSet<>()).add(r.id())) {
-                events.recordChanged(r.table(), r.id());
-            }
-        }
-    }
-
     @Override
     public void close() {
         running = false;
@@ -531,6 +443,6 @@ public final class SyncLoop implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        prefetch.shutdownNow();
+        puller.close();
     }
 }
