@@ -278,6 +278,33 @@ class ClockConflictTest {
         }
     }
 
+    /** An outbox written before clocks existed (no clocks, no seen) is still pushed, stamped at push time. */
+    @Test
+    void changesQueuedBeforeClocksExistedArePushedAfterTheUpgrade() throws Exception {
+        EngineFixture fixture = new EngineFixture(tmp);
+        ManualTime ta = new ManualTime(NINE);
+        UUID id;
+        try (TestEngines.Pluggable a = device(fixture, "a", ta, "last-write-wins")) {
+            id = a.engine().table("photos").insert(EngineFixture.photo("Synced",
+                    fixture.randomFile("old.jpg", 1000, 9))).id();
+            flush(a);
+            a.cable().unplug();
+            ta.advance(HOUR);
+            a.engine().table("photos").update(id, Map.of("title", "Queued long ago"));
+        }
+        Path db = tmp.resolve("cache-a").resolve("local.db");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+             java.sql.Statement st = c.createStatement()) {
+            assertThat(st.executeUpdate("UPDATE pending SET clocks = '{}', seen = '{}'")).isEqualTo(1);
+        }
+        try (TestEngines.Pluggable a = device(fixture, "a", ta, "last-write-wins");
+             TestEngines.Pluggable b = device(fixture, "b", new ManualTime(NINE), "last-write-wins")) {
+            flush(a);
+            flush(b);
+            assertThat(get(b, id).get("title")).isEqualTo("Queued long ago");
+        }
+    }
+
     @Test
     void resolvingARecordWithoutAnOpenConflictSaysSo() throws Exception {
         EngineFixture fixture = new EngineFixture(tmp);
