@@ -61,7 +61,7 @@ final class DefaultOfflineQueue implements OfflineQueue {
             }
             for (PendingRow p : rows) {
                 String type = p.draft() ? "draft" : p.deleted() ? "delete" : p.baseRev() == 0 ? "insert" : "update";
-                String state = p.draft() ? "draft" : p.lastError() != null ? "error"
+                String state = p.draft() ? "draft" : p.held() ? "conflict" : p.lastError() != null ? "error"
                         : waitsForUpload(c, p) ? "waiting" : "queued";
                 JsonNode title = p.fields().get("title");
                 out.add(new PendingItem(type, p.id().toString(), p.table(), title == null ? null : title.asText(), 0,
@@ -119,7 +119,8 @@ final class DefaultOfflineQueue implements OfflineQueue {
             long[] pend = RecordStore.pendingCounts(c);
             long failing = up[2] + RecordStore.failingCount(c);
             return new QueueStats((int) up[0], up[1], uploader.sentBytes(), (int) pend[0], (int) pend[1],
-                    (int) failing, up[1], maxQueueSize, uploader.online(), sync.online());
+                    (int) failing, up[1], maxQueueSize, uploader.online(), sync.online(),
+                    (int) pend[2]);
         });
     }
 

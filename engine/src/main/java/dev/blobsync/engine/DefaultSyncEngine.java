@@ -15,8 +15,10 @@ import dev.blobsync.engine.schema.TableSchema;
 import dev.blobsync.engine.spi.BlobProvider;
 import dev.blobsync.engine.spi.DataProvider;
 import dev.blobsync.engine.spi.PresignedUrl;
+import dev.blobsync.engine.spi.Hlc;
 import dev.blobsync.engine.spi.ProviderException;
 import dev.blobsync.engine.store.LocalStore;
+import dev.blobsync.engine.sync.HybridClock;
 import dev.blobsync.engine.sync.SyncLoop;
 import dev.blobsync.engine.upload.Uploader;
 import dev.blobsync.engine.url.BlobUrls;
@@ -68,6 +70,12 @@ final class DefaultSyncEngine implements SyncEngine {
     private final SyncWaiters waiters;
     private final LiveQueries live;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final String device;
+    private final HybridClock hlc;
+    private final ConflictDesk conflictDesk;
+
+    /** The local store key of the last clock issued, so clocks keep increasing across restarts. */
+    static final String HLC_KEY = "hlc.last";
 
     /** The time live queries renew blob URLs by; tests pass a fake clock and scheduler. */
     record Timing(Clock clock, Scheduler scheduler) {
@@ -87,8 +95,14 @@ final class DefaultSyncEngine implements SyncEngine {
         Path dir = config.cache().directory();
         this.cache = new BlobCache(dir, store, blobs, config.cache(), config.offline().maxQueueSize(), events);
         this.scratch = dir.resolve("scratch");
+        this.device = DeviceIdentity.of(store, config.sync());
+        this.hlc = new HybridClock(device, timing.clock());
+        String last = store.kv(HLC_KEY);
+        if (last != null) {
+            hlc.restore(Hlc.parse(last));
+        }
         this.sync = new SyncLoop(store, data, config.offline().conflictResolution(), config.sync().pollInterval(),
-                events);
+                events, hlc);
         this.uploader = new Uploader(store, blobs, cache, config.offline(), events, sync::trigger);
         // URLs expire by the engine's clock, so a test's fake clock ages them too.
         this.urls = timing.clock().equals(Clock.systemUTC()) ? BlobUrls.system(blobs::presignGet)
@@ -98,11 +112,13 @@ final class DefaultSyncEngine implements SyncEngine {
         cache.blobsOnline(uploader::online);
         cache.onUnreachable(uploader::reportUnreachable);
         for (TableSchema ts : config.schema().tables().values()) {
-            tables.put(ts.name(), new DefaultTable(this, ts, store, Clock.systemUTC()));
+            tables.put(ts.name(), new DefaultTable(this, ts, store, timing.clock(), hlc));
         }
         this.cacheControl = new DefaultCacheControl(this, store, cache, config.cache());
         events.addChangeListener(cacheControl);
-        this.waiters = new SyncWaiters(store, config.schema().tables(), events);
+        this.waiters = new SyncWaiters(store, config.schema().tables(), events,
+                config.offline().conflictResolution().configValue());
+        this.conflictDesk = new ConflictDesk(store, config.schema().tables(), hlc, events);
         events.addChangeListener(waiters);
         this.live = new LiveQueries(this::blobUrlWithExpiry, events, timing.clock(), timing.scheduler(),
                 () -> !sync.pulledOnce());
@@ -124,6 +140,12 @@ final class DefaultSyncEngine implements SyncEngine {
      * what crosses the provider boundary.
      */
     static SyncEngine open(EngineConfig config, java.util.function.UnaryOperator<BlobProvider> wrap, Timing timing) {
+        return open(config, wrap, timing, d -> d);
+    }
+
+    /** Like {@link #open(EngineConfig, java.util.function.UnaryOperator, Timing)}, with the data provider wrapped too. */
+    static SyncEngine open(EngineConfig config, java.util.function.UnaryOperator<BlobProvider> wrap, Timing timing,
+                           java.util.function.UnaryOperator<DataProvider> wrapData) {
         Path dir = config.cache().directory();
         FileChannel lockChannel = null;
         LocalStore store = null;
@@ -148,7 +170,7 @@ final class DefaultSyncEngine implements SyncEngine {
                         + " (a mount or an app). Stop that one first, or give this one its own cache.directory.");
             }
             store = LocalStore.open(dir.resolve("local.db"));
-            data = Providers.data(config.data());
+            data = wrapData.apply(Providers.data(config.data(), config.schema()));
             blobs = wrap.apply(Providers.blobs(config.blobs()));
             DefaultSyncEngine engine = new DefaultSyncEngine(config, lockChannel, lock, store, data, blobs,
                     timing != null ? timing : Timing.system());
@@ -285,10 +307,30 @@ final class DefaultSyncEngine implements SyncEngine {
 
     @Override
     public java.util.List<ConflictVersion> conflicts(int limit) {
-        return store.read(c -> dev.blobsync.engine.store.RecordStore.conflicts(c, limit)).stream()
-                .map(r -> new ConflictVersion(r.seq(), r.table(), r.id(), r.resolution(), r.at(), r.remoteRev(),
-                        RecordCodec.plain(r.remote()), RecordCodec.plain(r.local())))
-                .toList();
+        return conflictDesk.recent(limit);
+    }
+
+    @Override
+    public java.util.List<ConflictVersion> openConflicts() {
+        return conflictDesk.open();
+    }
+
+    @Override
+    public Optional<ConflictVersion> openConflict(String table, UUID id) {
+        table(table);
+        return conflictDesk.open(table, id);
+    }
+
+    @Override
+    public void resolveConflict(String table, UUID id, ConflictChoice choice, java.util.Set<String> fields) {
+        table(table);
+        conflictDesk.resolve(table, id, choice, fields);
+        sync.trigger();
+    }
+
+    @Override
+    public String device() {
+        return device;
     }
 
     @Override

@@ -3,11 +3,13 @@ package dev.blobsync.engine;
 import dev.blobsync.engine.schema.FieldSchema;
 import dev.blobsync.engine.schema.FieldType;
 import dev.blobsync.engine.schema.TableSchema;
+import dev.blobsync.engine.spi.Hlc;
 import dev.blobsync.engine.store.BaseRow;
 import dev.blobsync.engine.store.BlobIndex;
 import dev.blobsync.engine.store.LocalStore;
 import dev.blobsync.engine.store.PendingRow;
 import dev.blobsync.engine.store.RecordStore;
+import dev.blobsync.engine.sync.HybridClock;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -35,12 +37,14 @@ final class DefaultTable implements Table {
     private final TableSchema schema;
     private final LocalStore store;
     private final Clock clock;
+    private final HybridClock hlc;
 
-    DefaultTable(DefaultSyncEngine engine, TableSchema schema, LocalStore store, Clock clock) {
+    DefaultTable(DefaultSyncEngine engine, TableSchema schema, LocalStore store, Clock clock, HybridClock hlc) {
         this.engine = engine;
         this.schema = schema;
         this.store = store;
         this.clock = clock;
+        this.hlc = hlc;
     }
 
     @Override
@@ -97,9 +101,17 @@ final class DefaultTable implements Table {
             if (RecordCodec.view(schema, base.orElse(null), pending.orElse(null)) != null) {
                 throw new AlreadyExistsException("Table '" + name() + "' already has a record with id " + id + ".");
             }
+            Hlc at = tick(c);
+            Map<String, Hlc> clocks = new HashMap<>();
+            Map<String, Hlc> seen = new HashMap<>();
+            for (String f : values.keySet()) {
+                clocks.put(f, at);
+                base.ifPresent(b -> seen.put(f, b.clock(f)));
+            }
+            base.ifPresent(b -> seen.put(Hlc.RECORD, b.clock(Hlc.RECORD)));
             PendingRow row = new PendingRow(name(), id, LocalStore.nextCounter(c, "outbox.seq"),
                     UUID.randomUUID().toString(), RecordCodec.encode(schema, values), new LinkedHashSet<>(values.keySet()),
-                    false, base.map(BaseRow::rev).orElse(0L), draft, 0, null, now);
+                    false, base.map(BaseRow::rev).orElse(0L), draft, 0, null, now, clocks, seen, false);
             RecordStore.putPending(c, row);
             queueDirtyBlobs(c, values);
             return RecordCodec.view(schema, base.orElse(null), row);
@@ -153,9 +165,18 @@ final class DefaultTable implements Table {
             Set<String> changed = new LinkedHashSet<>(pending == null ? Set.of() : pending.changed());
             changed.addAll(values.keySet());
             long baseRev = pending != null ? pending.baseRev() : base.rev();
+            Hlc at = tick(c);
+            Map<String, Hlc> clocks = new HashMap<>(pending == null ? Map.of() : pending.clocks());
+            Map<String, Hlc> seen = new HashMap<>(pending == null ? Map.of() : pending.seen());
+            for (String f : values.keySet()) {
+                clocks.put(f, at);
+                if (base != null) {
+                    seen.putIfAbsent(f, base.clock(f));
+                }
+            }
             PendingRow row = new PendingRow(name(), id, LocalStore.nextCounter(c, "outbox.seq"),
                     UUID.randomUUID().toString(), RecordCodec.encode(schema, fields), changed, false, baseRev, draft,
-                    0, null, now);
+                    0, null, now, clocks, seen, pending != null && pending.held());
             RecordStore.putPending(c, row);
             queueDirtyBlobs(c, values);
             return RecordCodec.view(schema, base, row);
@@ -180,9 +201,16 @@ final class DefaultTable implements Table {
                 return null;
             }
             long baseRev = pending != null ? pending.baseRev() : base.rev();
+            // A delete is decided against every field: it was based on all the clocks it saw.
+            Map<String, Hlc> seen = new HashMap<>(base == null ? Map.of() : base.clocks());
+            if (pending != null) {
+                seen.putAll(pending.seen());
+            }
+            Map<String, Hlc> clocks = new HashMap<>(pending == null ? Map.of() : pending.clocks());
+            clocks.put(Hlc.RECORD, tick(c));
             PendingRow row = new PendingRow(name(), id, LocalStore.nextCounter(c, "outbox.seq"),
                     UUID.randomUUID().toString(), pending != null ? pending.fields() : base.fields(), Set.of(), true,
-                    baseRev, false, 0, null, now);
+                    baseRev, false, 0, null, now, clocks, seen, pending != null && pending.held());
             RecordStore.putPending(c, row);
             return null;
         });
@@ -251,6 +279,13 @@ final class DefaultTable implements Table {
         }
         out.sort(Comparator.comparing(Record::updatedAt).thenComparing(Record::id));
         return out;
+    }
+
+    /** A clock for this write, persisted with it so clocks keep increasing across restarts. */
+    private Hlc tick(Connection c) throws SQLException {
+        Hlc at = hlc.tick();
+        LocalStore.putKv(c, DefaultSyncEngine.HLC_KEY, at.encode());
+        return at;
     }
 
     /**

@@ -14,9 +14,12 @@ package dev.blobsync.engine;
  * @param maxQueueSize  {@code offline.maxQueueSize}
  * @param blobsOnline   whether the blob provider answered the last call
  * @param dataOnline    whether the data provider answered the last call
+ * @param conflicts     record changes held until a conflict is settled by a choice (policy
+ *                      {@code manual}); not counted in {@code changes}, as they cannot be pushed
  */
 public record QueueStats(int uploads, long uploadBytes, long sentBytes, int changes, int drafts, int errors,
-                         long queuedBytes, long maxQueueSize, boolean blobsOnline, boolean dataOnline) {
+                         long queuedBytes, long maxQueueSize, boolean blobsOnline, boolean dataOnline,
+                         int conflicts) {
 
     /** True when nothing valid is left to sync. */
     public boolean empty() {

@@ -54,16 +54,22 @@ final class RecordCodec {
         return out;
     }
 
-    /** The record as the API shows it, or {@code null} when deleted or absent. */
+    /**
+     * The record as the API shows it, or {@code null} when deleted or absent: the base with the
+     * outbox's changed fields laid over it, so a remote change of another field shows at once.
+     */
     static Record view(TableSchema ts, BaseRow base, PendingRow pending) {
         if (pending != null) {
             if (pending.deleted()) {
                 return null;
             }
-            Map<String, Object> fields = decode(ts, pending.fields());
+            Map<String, Object> fields = decode(ts, overlay(base, pending));
             RecordState state;
             String error = null;
-            if (pending.draft()) {
+            if (pending.held()) {
+                state = RecordState.CONFLICT;
+                error = "Changed here and on another device: both versions are kept until one is chosen.";
+            } else if (pending.draft()) {
                 state = RecordState.DRAFT;
                 List<String> missing = ts.missingRequired(fields);
                 error = "Draft, kept on this device until complete: missing "
@@ -82,5 +88,21 @@ final class RecordCodec {
         }
         return new Record(ts.name(), base.id(), decode(ts, base.fields()), base.rev(), base.updatedAt(),
                 RecordState.SYNCED, null);
+    }
+
+    private static ObjectNode overlay(BaseRow base, PendingRow pending) {
+        if (base == null || base.deleted() || pending.draft()) {
+            return pending.fields();
+        }
+        ObjectNode out = base.fields().deepCopy();
+        for (String f : pending.changed()) {
+            JsonNode v = pending.fields().get(f);
+            if (v == null || v.isNull()) {
+                out.remove(f);
+            } else {
+                out.set(f, v);
+            }
+        }
+        return out;
     }
 }

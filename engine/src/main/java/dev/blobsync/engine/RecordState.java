@@ -9,5 +9,10 @@ public enum RecordState {
     /** The provider has acknowledged every local change. */
     SYNCED,
     /** Pushing failed; the change is kept and retried, {@link Record#error()} says why. */
-    ERROR
+    ERROR,
+    /**
+     * Another device changed the same fields (policy {@code manual}): this device's version is
+     * shown and the other is kept, until {@link SyncEngine#resolveConflict} settles it.
+     */
+    CONFLICT
 }

@@ -104,11 +104,55 @@ public interface SyncEngine extends AutoCloseable {
     OfflineQueue offline();
 
     /**
-     * The conflicts this device resolved, newest first, each with both versions: the one that
-     * did not win stays retrievable here (and in the mount's {@code .blobsync/conflicts/}).
+     * The conflicts this device met, newest first, each with both versions: the one that did not
+     * win stays retrievable here (and in the mount's {@code .blobsync/conflicts/}); open ones
+     * (policy {@code manual}) too.
      */
     default java.util.List<ConflictVersion> conflicts(int limit) {
         return java.util.List.of();
+    }
+
+    /**
+     * The conflicts waiting for a choice (policy {@code manual}), oldest first: both versions of
+     * each are kept, and the record shows this device's version with state
+     * {@link RecordState#CONFLICT} until {@link #resolveConflict} settles it.
+     */
+    default java.util.List<ConflictVersion> openConflicts() {
+        return java.util.List.of();
+    }
+
+    /** The open conflict of one record, if it has one. */
+    default Optional<ConflictVersion> openConflict(String table, java.util.UUID id) {
+        return Optional.empty();
+    }
+
+    /**
+     * Settles the open conflict of one record for {@code fields} (all its fields in conflict
+     * when empty), blob fields included: {@link ConflictChoice#KEEP_MINE} pushes this device's
+     * values again with a new clock, {@link ConflictChoice#TAKE_THEIRS} drops them for the other
+     * device's. The record stays in conflict while fields are left. The version not chosen
+     * stays in {@link #conflicts(int)}.
+     *
+     * @throws NotFoundException when the record has no open conflict
+     * @throws InvalidException  when a field named is not in conflict
+     */
+    default void resolveConflict(String table, java.util.UUID id, ConflictChoice choice,
+                                 java.util.Set<String> fields) {
+        throw new NotFoundException("Record " + id + " of table '" + table + "' has no open conflict.");
+    }
+
+    /** Settles the whole open conflict of one record; see {@link #resolveConflict(String, java.util.UUID, ConflictChoice, java.util.Set)}. */
+    default void resolveConflict(String table, java.util.UUID id, ConflictChoice choice) {
+        resolveConflict(table, id, choice, java.util.Set.of());
+    }
+
+    /**
+     * This device's name ({@code sync.device}, else made from the host name once per cache
+     * folder): part of its clocks, and what other devices call their conflict copies of its
+     * version.
+     */
+    default String device() {
+        return "device";
     }
 
     /** The local blob cache: stats, priorities and pins, prefetch, eviction. */

@@ -19,12 +19,11 @@ import java.util.concurrent.Executor;
  * when the record changes and once right after registering (the push may have won the race), on
  * the events thread, which is also where the futures complete.
  *
- * <p>A change dropped by server-wins leaves a row in the conflicts table; a waiter remembers the
+ * <p>A change that lost a conflict leaves a row in the conflicts table; a waiter remembers the
  * newest such row of its record from before its write, so a newer one means its change lost.
+ * A change held for a manual choice fails its future at once (the record stays in conflict).
  */
 final class SyncWaiters implements ChangeListener {
-    static final String SERVER_WINS = "server-wins";
-
     private record Key(String table, UUID id) {
     }
 
@@ -32,12 +31,14 @@ final class SyncWaiters implements ChangeListener {
     }
 
     private final LocalStore store;
+    private final String policy;
     private final Map<String, TableSchema> schemas;
     private final Executor events;
     private final Map<Key, List<Waiter>> waiting = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    SyncWaiters(LocalStore store, Map<String, TableSchema> schemas, Executor events) {
+    SyncWaiters(LocalStore store, Map<String, TableSchema> schemas, Executor events, String policy) {
+        this.policy = policy;
         this.store = store;
         this.schemas = schemas;
         this.events = events;
@@ -45,7 +46,7 @@ final class SyncWaiters implements ChangeListener {
 
     /** The newest server-wins conflict of a record; read before writing, passed to {@link #await}. */
     long conflictsNow(String table, UUID id) {
-        return store.read(c -> RecordStore.lastConflict(c, table, id, SERVER_WINS));
+        return store.read(c -> RecordStore.lastLostConflict(c, table, id));
     }
 
     CompletableFuture<Record> await(String table, UUID id, long conflictsBefore) {
@@ -87,8 +88,18 @@ final class SyncWaiters implements ChangeListener {
                 return new Now(p, null, 0);
             }
             Record view = RecordCodec.view(schema, RecordStore.base(c, key.table(), key.id()).orElse(null), null);
-            return new Now(null, view, RecordStore.lastConflict(c, key.table(), key.id(), SERVER_WINS));
+            return new Now(null, view, RecordStore.lastLostConflict(c, key.table(), key.id()));
         });
+        if (now.pending() != null && now.pending().held()) {
+            for (Waiter w : ws) {
+                ws.remove(w);
+                w.future().completeExceptionally(new ConflictException("Record " + key.id() + " of table '"
+                        + key.table() + "' was also changed on another device, and offline.conflictResolution is"
+                        + " manual: both versions are kept until you choose one (SyncEngine.conflicts())."));
+            }
+            waiting.computeIfPresent(key, (k, list) -> list.isEmpty() ? null : list);
+            return;
+        }
         if (now.pending() != null) {
             return;
         }
@@ -96,9 +107,9 @@ final class SyncWaiters implements ChangeListener {
             ws.remove(w);
             if (now.conflicts() > w.conflictsBefore()) {
                 w.future().completeExceptionally(new ConflictException("The change to record " + key.id()
-                        + " of table '" + key.table() + "' was dropped: another device changed or deleted the"
-                        + " record first, and offline.conflictResolution is server-wins. The dropped version is"
-                        + " kept in the local conflicts table."));
+                        + " of table '" + key.table() + "' lost, wholly or in part, to another device's change of"
+                        + " the same fields (offline.conflictResolution is " + policy + "). The version that lost is"
+                        + " kept: SyncEngine.conflicts()."));
             } else {
                 w.future().complete(now.view());
             }

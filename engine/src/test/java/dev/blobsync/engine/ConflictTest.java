@@ -44,8 +44,9 @@ class ConflictTest {
 
             try (DataProvider other = SqliteHubDataProvider.open(fixture.hub())) {
                 ObjectNode change = JSON.createObjectNode().put("title", "Theirs").put("takenAt", "2025-12-31T00:00:00Z");
+                dev.blobsync.engine.spi.Hlc now = new dev.blobsync.engine.spi.Hlc(System.currentTimeMillis(), 0, "other");
                 PushResult pr = other.push(List.of(new Mutation(UUID.randomUUID().toString(), "photos", r.id(), rev,
-                        Mutation.Op.UPSERT, change))).get(0);
+                        Mutation.Op.UPSERT, change, Map.of("title", now, "takenAt", now)))).get(0);
                 assertThat(pr.status()).isEqualTo(PushResult.Status.APPLIED);
             }
 
@@ -61,7 +62,7 @@ class ConflictTest {
             assertThat(merged.state()).isEqualTo(RecordState.SYNCED);
 
             try (DataProvider check = SqliteHubDataProvider.open(fixture.hub())) {
-                RemoteRecord hub = check.changesSince(0, 100).changes().stream()
+                RemoteRecord hub = check.changesSince(null, 100).changes().stream()
                         .filter(c -> c.id().equals(r.id())).reduce((x, y) -> y).orElseThrow();
                 assertThat(hub.fields().get("title").asText()).isEqualTo("Mine");
                 assertThat(hub.fields().get("takenAt").asText()).isEqualTo("2025-12-31T00:00:00Z");

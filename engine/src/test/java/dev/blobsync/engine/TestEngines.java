@@ -23,6 +23,33 @@ public final class TestEngines {
         return DefaultSyncEngine.open(config, p -> p, new DefaultSyncEngine.Timing(time, time));
     }
 
+    /** An engine on {@code time} whose data provider sits behind a cable the test can pull. */
+    public record Pluggable(SyncEngine engine, dev.blobsync.engine.testing.Unplugged cable) implements AutoCloseable {
+        @Override
+        public void close() {
+            engine.close();
+        }
+    }
+
+    public static Pluggable openPluggable(EngineConfig config, ManualTime time) {
+        return openPluggable(config, new DefaultSyncEngine.Timing(time, time));
+    }
+
+    /** Like {@link #openPluggable(EngineConfig, ManualTime)}, on the system clock. */
+    public static Pluggable openPluggable(EngineConfig config) {
+        return openPluggable(config, DefaultSyncEngine.Timing.system());
+    }
+
+    private static Pluggable openPluggable(EngineConfig config, DefaultSyncEngine.Timing timing) {
+        AtomicReference<dev.blobsync.engine.testing.Unplugged> ref = new AtomicReference<>();
+        SyncEngine e = DefaultSyncEngine.open(config, p -> p, timing, d -> {
+            dev.blobsync.engine.testing.Unplugged u = new dev.blobsync.engine.testing.Unplugged(d);
+            ref.set(u);
+            return u;
+        });
+        return new Pluggable(e, ref.get());
+    }
+
     public static Counted openCounted(EngineConfig config) {
         AtomicReference<CountingBlobProvider> ref = new AtomicReference<>();
         SyncEngine e = DefaultSyncEngine.open(config, p -> {

@@ -59,6 +59,8 @@ final class StatusReport {
             q.put("errors", queue.errors());
             q.put("dataOnline", queue.dataOnline());
             q.put("blobsOnline", queue.blobsOnline());
+            q.put("conflicts", queue.conflicts());
+            root.put("state", queue.dataOnline() && queue.blobsOnline() ? "online" : "offline");
             pending = Math.max(pending, (long) queue.changes() + queue.uploads());
         }
         root.put("pending", pending);
@@ -81,7 +83,12 @@ final class StatusReport {
         root.put("table", c.table());
         root.put("id", c.id().toString());
         root.put("resolution", c.resolution());
-        root.put("winner", c.resolution().equals("server-wins") ? "remote" : "local");
+        root.put("winner", c.open() ? "undecided" : c.winner());
+        root.put("open", c.open());
+        root.set("fields", MAPPER.valueToTree(c.fields()));
+        if (c.remoteDevice() != null) {
+            root.put("remoteDevice", c.remoteDevice());
+        }
         root.put("at", c.at().toString());
         root.put("remoteRev", c.remoteRev());
         root.set("remote", MAPPER.valueToTree(c.remote()));

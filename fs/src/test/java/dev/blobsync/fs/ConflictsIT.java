@@ -36,7 +36,8 @@ class ConflictsIT {
         ObjectNode theirs = new ObjectMapper().createObjectNode().put("body", "milk, eggs");
         try (SqliteHubDataProvider other = SqliteHubDataProvider.open(mount.hub().hub())) {
             PushResult pr = other.push(List.of(new Mutation(UUID.randomUUID().toString(), "notes", r.id(), rev,
-                    Mutation.Op.UPSERT, theirs))).get(0);
+                    Mutation.Op.UPSERT, theirs,
+                    Map.of("body", new dev.blobsync.engine.spi.Hlc(System.currentTimeMillis(), 0, "other"))))).get(0);
             assertThat(pr.status()).isEqualTo(PushResult.Status.APPLIED);
         }
         mount.engine().table("notes").update(r.id(), Map.of("body", "milk, bread"));

@@ -88,7 +88,7 @@ final class FilledHub {
                     fields.put("familyId", UUID.fromString("7b1d7f6e-9a4b-4c55-9a55-0c7f3f0f7a01"));
                     fields.put("image", image);
                     batch.add(new Mutation(UUID.randomUUID().toString(), "photos", UUID.randomUUID(), 0,
-                            Mutation.Op.UPSERT, photos.toJson(fields, true)));
+                            Mutation.Op.UPSERT, photos.toJson(fields, true), Map.of()));
                     if (batch.size() == 1_000 || i == RECORDS - 1) {
                         for (PushResult r : data.push(batch)) {
                             if (r.status() != PushResult.Status.APPLIED) {

@@ -68,7 +68,7 @@ final class GcCommand implements Callable<Integer> {
         EngineConfig cfg = ConfigLoader.load(file);
         PrintWriter out = spec.commandLine().getOut();
         Path db = cfg.cache().directory().resolve("local.db");
-        try (DataProvider data = Providers.data(cfg.data());
+        try (DataProvider data = Providers.data(cfg.data(), cfg.schema());
              BlobProvider blobs = Providers.blobs(cfg.blobs());
              LocalStore local = Files.isRegularFile(db) ? LocalStore.open(db) : null) {
             if (local == null) {

@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
         description = "Sync records with blob fields (photos, audio, documents) and mount them as a drive.",
         subcommands = {InitCommand.class, MountCommand.class, UnmountCommand.class, StatusCommand.class,
             QueueCommands.Queue.class, QueueCommands.Flush.class, PinCommands.Pin.class, PinCommands.Unpin.class,
-            PinCommands.Pins.class, GcCommand.class, InstallCommand.class, ServiceCommand.class,
+            PinCommands.Pins.class, GcCommand.class, PostgresCommand.class, InstallCommand.class, ServiceCommand.class,
             AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

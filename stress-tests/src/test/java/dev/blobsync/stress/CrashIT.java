@@ -166,7 +166,7 @@ class CrashIT {
     private static Map<String, String> hubImagesByTitle(Path hub) throws Exception {
         Map<String, String> out = new HashMap<>();
         try (SqliteHubDataProvider p = SqliteHubDataProvider.open(hub)) {
-            long cursor = 0;
+            String cursor = null;
             ChangePage page;
             do {
                 page = p.changesSince(cursor, 500);

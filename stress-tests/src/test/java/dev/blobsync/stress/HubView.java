@@ -35,7 +35,7 @@ final class HubView {
         List<RemoteRecord> out = new ArrayList<>();
         try (SqliteHubDataProvider p = SqliteHubDataProvider.open(hub)) {
             Map<String, RemoteRecord> latest = new HashMap<>();
-            long cursor = 0;
+            String cursor = null;
             ChangePage page;
             do {
                 page = p.changesSince(cursor, 500);

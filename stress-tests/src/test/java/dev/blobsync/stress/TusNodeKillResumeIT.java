@@ -160,7 +160,7 @@ class TusNodeKillResumeIT {
     private static List<String> hubImages(Path hub) throws Exception {
         List<String> out = new ArrayList<>();
         try (SqliteHubDataProvider p = SqliteHubDataProvider.open(hub)) {
-            long cursor = 0;
+            String cursor = null;
             ChangePage page;
             do {
                 page = p.changesSince(cursor, 500);

@@ -61,7 +61,12 @@ public final class ConfigLoader {
     private static final Map<String, Map<String, ProviderSpec>> PROVIDERS = Map.of(
             "data", Map.of(
                     "sqlite", new ProviderSpec(ordered("hub", OptionKind.PATH, "shared", OptionKind.BOOL),
-                            Set.of("hub"), List.of())),
+                            Set.of("hub"), List.of()),
+                    // The URL's form and ${ENV} references are checked when the provider opens.
+                    "postgres", new ProviderSpec(ordered("url", OptionKind.TEXT, "user", OptionKind.TEXT,
+                            "password", OptionKind.TEXT, "schema", OptionKind.TEXT, "listen", OptionKind.BOOL,
+                            "poolSize", OptionKind.COUNT, "connectTimeout", OptionKind.DURATION),
+                            Set.of("url"), List.of())),
             "blobs", Map.of(
                     "filesystem", new ProviderSpec(
                             ordered("hub", OptionKind.PATH, "directory", OptionKind.PATH,
@@ -101,7 +106,7 @@ public final class ConfigLoader {
             "uploadDelay");
     private static final List<String> RETRY_KEYS =
             List.of("maxAttempts", "backoff", "initialDelay", "maxDelay");
-    private static final List<String> SYNC_KEYS = List.of("pollInterval");
+    private static final List<String> SYNC_KEYS = List.of("pollInterval", "device");
     /** Keys of the RFC's browser version that blobsync does not need, and why. */
     private static final Map<String, String> CACHE_HINTS = Map.of(
             "backend", "blobsync keeps cached blobs as files in 'cache.directory'.",
@@ -330,7 +335,12 @@ public final class ConfigLoader {
             throw node.error("pollInterval", "'" + node.path("pollInterval") + "' is 0. Use a "
                     + "duration above 0, like 2s.");
         }
-        return new SyncConfig(poll);
+        String device = node.text("device").orElse(null);
+        if (device != null && !SyncConfig.DEVICE_NAME.matcher(device).matches()) {
+            throw node.error("device", "'" + node.path("device") + "' is '" + device + "'. A device name is 1 to 40"
+                    + " letters, digits, - or _, starting with a letter or digit, like alice-laptop.");
+        }
+        return new SyncConfig(poll, device);
     }
 
     private static Schema schema(ConfigNode root) {

@@ -20,6 +20,10 @@ public final class ConfigSecrets {
     private static final Set<String> SECRET_KEYS = Set.of("secretAccessKey", "sessionToken", "presignToken",
             "headers", "accessToken", "apiKey", "password");
 
+    /** {@code scheme://user:password@host}: a password written into a URL (not {@code ${NAME}}). */
+    private static final java.util.regex.Pattern PASSWORD_IN_URL =
+            java.util.regex.Pattern.compile("://[^/@:]+:(?!\\$\\{)[^/@]+@");
+
     private ConfigSecrets() {
     }
 
@@ -32,7 +36,8 @@ public final class ConfigSecrets {
         List<String> keys = new ArrayList<>();
         for (ProviderConfig pc : List.of(config.data(), config.blobs())) {
             pc.options().forEach((key, value) -> {
-                if (SECRET_KEYS.contains(key) && holdsSecret(value)) {
+                if (SECRET_KEYS.contains(key) && holdsSecret(value)
+                        || key.equals("url") && value != null && PASSWORD_IN_URL.matcher(String.valueOf(value)).find()) {
                     keys.add(pc.optionPath(key));
                 }
             });

@@ -283,10 +283,15 @@ public record ProviderConfig(String provider, Map<String, Object> options, Strin
     @Override
     public String toString() {
         String shown = options.entrySet().stream()
-                .map(e -> e.getKey() + "=" + (isSecret(e.getKey()) ? "***" : e.getValue()))
+                .map(e -> e.getKey() + "=" + (isSecret(e.getKey()) ? "***" : hideUrlPassword(e.getValue())))
                 .collect(Collectors.joining(", ", "{", "}"));
         return "ProviderConfig[provider=" + provider + ", options=" + shown + ", keyPath=" + keyPath
                 + ", source=" + source + "]";
+    }
+
+    /** {@code scheme://user:secret@host} becomes {@code scheme://user:***@host}. */
+    private static Object hideUrlPassword(Object value) {
+        return value instanceof String s ? s.replaceAll("(://[^/:@]*):[^/@]*@", "$1:***@") : value;
     }
 
     private static boolean isSecret(String key) {

@@ -117,7 +117,7 @@ public final class BlobCollector {
     public Report run(boolean dryRun) throws ProviderException {
         Instant cutoff = clock.instant().minus(grace);
         Feed feed = new Feed(cutoff);
-        feed.pullFrom(0);
+        feed.pullFrom(null);
         Set<String> localRefs = localReferences();
         Set<String> referenced = new HashSet<>(feed.references());
         referenced.addAll(localRefs);
@@ -199,13 +199,13 @@ public final class BlobCollector {
         private final Instant cutoff;
         private final Map<String, Set<String>> refsByRecord = new HashMap<>();
         private final Set<String> recentTombstones = new HashSet<>();
-        private long cursor;
+        private String cursor;
 
         Feed(Instant cutoff) {
             this.cutoff = cutoff;
         }
 
-        void pullFrom(long from) throws ProviderException {
+        void pullFrom(String from) throws ProviderException {
             cursor = from;
             while (true) {
                 ChangePage page = data.changesSince(cursor, PAGE);

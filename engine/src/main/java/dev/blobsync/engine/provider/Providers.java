@@ -2,12 +2,15 @@ package dev.blobsync.engine.provider;
 
 import dev.blobsync.engine.config.ProviderConfig;
 import dev.blobsync.engine.provider.filesystem.FilesystemBlobProvider;
+import dev.blobsync.engine.provider.postgres.PostgresDataProvider;
+import dev.blobsync.engine.provider.postgres.PostgresSettings;
 import dev.blobsync.engine.provider.s3.S3BlobProvider;
 import dev.blobsync.engine.provider.sqlite.SqliteHubDataProvider;
 import dev.blobsync.engine.provider.tus.TusBlobProvider;
 import dev.blobsync.engine.provider.tus.TusSettings;
 import dev.blobsync.engine.spi.BlobProvider;
 import dev.blobsync.engine.spi.DataProvider;
+import dev.blobsync.engine.schema.Schema;
 import dev.blobsync.engine.spi.ProviderException;
 
 /**
@@ -18,9 +21,11 @@ public final class Providers {
     private Providers() {
     }
 
-    public static DataProvider data(ProviderConfig pc) throws ProviderException {
+    /** Opens the data provider {@code pc} names; {@code schema} lays out backends with typed tables. */
+    public static DataProvider data(ProviderConfig pc, Schema schema) throws ProviderException {
         return switch (pc.provider()) {
             case "sqlite" -> SqliteHubDataProvider.open(pc.requirePath("hub"), pc.bool("shared").orElse(false));
+            case "postgres" -> PostgresDataProvider.open(PostgresSettings.from(pc), schema);
             default -> throw new IllegalStateException("no data provider named " + pc.provider());
         };
     }

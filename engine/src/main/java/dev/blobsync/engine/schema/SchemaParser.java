@@ -17,6 +17,7 @@ final class SchemaParser {
     private static final Set<String> FIELD_KEYS = Set.of("type", "optional", "mimeTypes", "default");
     private static final String FIELD_KEY_LIST = "type, optional, mimeTypes, default";
     private static final String FOLDER_NAME = "$folderName";
+    private static final String SCOPE = "$scope";
 
     private final String prefix;
 
@@ -54,13 +55,16 @@ final class SchemaParser {
         Map<String, FieldSchema> fields = new LinkedHashMap<>();
         Object template = null;
         boolean hasTemplate = false;
+        Object scope = null;
         for (Map.Entry<?, ?> e : entries.entrySet()) {
             String key = String.valueOf(e.getKey());
             String keyPath = path(table, key);
-            if (key.startsWith("$")) {
+            if (key.equals(SCOPE)) {
+                scope = e.getValue();
+            } else if (key.startsWith("$")) {
                 if (!key.equals(FOLDER_NAME)) {
                     throw new SchemaException(keyPath, "unknown table option '" + keyPath
-                            + "'. Accepted options in '" + path + "': " + FOLDER_NAME + ".");
+                            + "'. Accepted options in '" + path + "': " + FOLDER_NAME + ", " + SCOPE + ".");
                 }
                 template = e.getValue();
                 hasTemplate = true;
@@ -83,7 +87,24 @@ final class SchemaParser {
             }
             folderName = FolderNameTemplate.parse(text, table, fields, keyPath);
         }
-        return new TableSchema(table, new ArrayList<>(fields.values()), folderName);
+        return new TableSchema(table, new ArrayList<>(fields.values()), folderName,
+                scope == null ? null : scope(table, scope, fields));
+    }
+
+    /** {@code $scope}: a required uuid or string field whose value names the scope (a family, a team). */
+    private String scope(String table, Object value, Map<String, FieldSchema> fields) {
+        String keyPath = path(table, SCOPE);
+        FieldSchema f = value instanceof String name ? fields.get(name) : null;
+        if (f == null) {
+            throw new SchemaException(keyPath, "'" + keyPath + "' must name a field of '" + path(table)
+                    + "' whose value says which scope (family, team) a record belongs to, like familyId; got "
+                    + shown(value) + ".");
+        }
+        if ((f.type() != FieldType.UUID && f.type() != FieldType.STRING) || f.optional()) {
+            throw new SchemaException(keyPath, "'" + keyPath + "' names field '" + f.name() + "', which must be a"
+                    + " required uuid or string field to hold a scope.");
+        }
+        return f.name();
     }
 
     private static void checkId(String keyPath, Object definition) {

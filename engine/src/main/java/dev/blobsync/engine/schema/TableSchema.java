@@ -29,8 +29,14 @@ public final class TableSchema {
     private final Map<String, FieldSchema> byName;
     private final List<FieldSchema> blobFields;
     private final FolderNameTemplate folderName;
+    private final String scopeField;
 
     TableSchema(String name, List<FieldSchema> fields, FolderNameTemplate folderName) {
+        this(name, fields, folderName, null);
+    }
+
+    TableSchema(String name, List<FieldSchema> fields, FolderNameTemplate folderName, String scopeField) {
+        this.scopeField = scopeField;
         this.name = name;
         this.fields = List.copyOf(fields);
         Map<String, FieldSchema> index = new LinkedHashMap<>();
@@ -44,6 +50,14 @@ public final class TableSchema {
 
     public String name() {
         return name;
+    }
+
+    /**
+     * The field naming the scope a record belongs to ({@code $scope}, e.g. {@code familyId}):
+     * providers that enforce access per scope (PostgreSQL row-level security) key on it.
+     */
+    public Optional<String> scopeField() {
+        return Optional.ofNullable(scopeField);
     }
 
     /** The fields in declared order, without {@code id}. */

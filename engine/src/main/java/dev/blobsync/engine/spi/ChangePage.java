@@ -6,8 +6,9 @@ import java.util.List;
  * One page of the change feed.
  *
  * @param changes changed records in feed order
- * @param cursor  pass this to the next {@code changesSince}
+ * @param cursor  pass this to the next {@code changesSince}; opaque text only its provider reads
+ *                (a revision, a snapshot position, a shape offset, a checkpoint)
  * @param hasMore true when more changes are waiting
  */
-public record ChangePage(List<RemoteRecord> changes, long cursor, boolean hasMore) {
+public record ChangePage(List<RemoteRecord> changes, String cursor, boolean hasMore) {
 }

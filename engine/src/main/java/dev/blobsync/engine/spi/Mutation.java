@@ -1,6 +1,7 @@
 package dev.blobsync.engine.spi;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -14,8 +15,11 @@ import java.util.UUID;
  * @param op         upsert or delete
  * @param fields     for an upsert, the changed fields in their JSON form; a JSON null removes
  *                   the field. Fields not named keep their stored value. Empty for a delete.
+ * @param clocks     the clock of each field in {@code fields}; for a delete, one entry under
+ *                   {@link Hlc#RECORD}. A field without one counts as {@link Hlc#ZERO}.
  */
-public record Mutation(String mutationId, String table, UUID id, long baseRev, Op op, ObjectNode fields) {
+public record Mutation(String mutationId, String table, UUID id, long baseRev, Op op, ObjectNode fields,
+                       Map<String, Hlc> clocks) {
 
     public enum Op { UPSERT, DELETE }
 
@@ -25,5 +29,11 @@ public record Mutation(String mutationId, String table, UUID id, long baseRev, O
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(op, "op");
         Objects.requireNonNull(fields, "fields");
+        clocks = Map.copyOf(clocks);
+    }
+
+    /** The clock of {@code field} (or {@link Hlc#RECORD}); {@link Hlc#ZERO} when it has none. */
+    public Hlc clock(String field) {
+        return Clocks.of(clocks, field);
     }
 }

@@ -71,6 +71,21 @@ public final class LocalStore implements AutoCloseable {
         // 0 while no record change has referred to a blob written here: a write that failed, or
         // one cut off by a crash, leaves such a blob, and the next start removes it.
         "ALTER TABLE blobs ADD COLUMN referenced INTEGER NOT NULL DEFAULT 1",
+    }, new String[] {
+        // Hybrid logical clocks per field: the provider's (base), this device's writes and what
+        // they were based on (pending); records from before carry none (clock zero).
+        "ALTER TABLE base ADD COLUMN clocks TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE pending ADD COLUMN clocks TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE pending ADD COLUMN seen TEXT NOT NULL DEFAULT '{}'",
+        // Manual conflicts: the outbox entry is held until the user chooses.
+        "ALTER TABLE pending ADD COLUMN held INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE conflicts ADD COLUMN fields TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE conflicts ADD COLUMN is_open INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE conflicts ADD COLUMN remote_device TEXT",
+        "ALTER TABLE conflicts ADD COLUMN remote_deleted INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE conflicts ADD COLUMN local_deleted INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE conflicts ADD COLUMN winner TEXT",
+        "CREATE INDEX conflicts_open ON conflicts(tbl, id) WHERE is_open = 1",
     });
 
     private final Path file;
@@ -199,6 +214,11 @@ public final class LocalStore implements AutoCloseable {
     /** Reads a value of the key/value table, or {@code null}. */
     public String kv(String key) {
         return read(c -> kvLocked(c, key));
+    }
+
+    /** Reads a value of the key/value table inside the caller's transaction, or {@code null}. */
+    public static String kvValue(Connection c, String key) throws SQLException {
+        return kvLocked(c, key);
     }
 
     static String kvLocked(Connection c, String key) throws SQLException {

@@ -3,14 +3,18 @@ package dev.blobsync.engine.sync;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.blobsync.engine.config.Backoff;
 import dev.blobsync.engine.config.ConflictResolution;
+import dev.blobsync.engine.config.RetryStrategy;
+import dev.blobsync.engine.event.Conflict;
 import dev.blobsync.engine.event.EventBus;
 import dev.blobsync.engine.event.Offline;
 import dev.blobsync.engine.event.Online;
 import dev.blobsync.engine.event.SyncError;
 import dev.blobsync.engine.internal.LogLimiter;
-import dev.blobsync.engine.spi.ChangePage;
+import dev.blobsync.engine.spi.Clocks;
 import dev.blobsync.engine.spi.DataProvider;
+import dev.blobsync.engine.spi.Hlc;
 import dev.blobsync.engine.spi.Mutation;
 import dev.blobsync.engine.spi.ProviderException;
 import dev.blobsync.engine.spi.PushResult;
@@ -27,33 +31,40 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Pushes the outbox and pulls the change feed, on one thread of its own: every
- * {@code pollInterval}, and at once when {@link #trigger()}ed.
+ * {@code pollInterval}, at once when {@link #trigger()}ed, and at once when the provider's
+ * {@link DataProvider#watch} says something changed. While the provider cannot be reached it
+ * tries again with growing, jittered delays (up to 30 s, or the poll interval when longer);
+ * a trigger still tries at once.
  *
  * <p>Causality: an outbox entry whose changed fields reference a blob still in the upload
- * queue is held back until that upload completes. Conflicts are resolved per
- * {@code offline.conflictResolution}; the version that loses is kept in the local
- * {@code conflicts} table (invariant 6).
+ * queue is held back until that upload completes. Conflicts are settled by
+ * {@link ConflictResolver} per {@code offline.conflictResolution}; the version that loses is
+ * kept in the local {@code conflicts} table (invariant 6). Every clock pulled or acknowledged is
+ * shown to the {@link HybridClock}, so this device's next write is stamped after it.
+ *
+ * <p>Pulling is {@link FeedPuller}'s.
  */
 public final class SyncLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SyncLoop.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String CURSOR = "pull.cursor";
-    /** Present once a pull has reached the end of the feed: this store has caught up, ever. */
-    private static final String CAUGHT_UP = "pull.caughtUp";
+    /** Outbox entries per push. */
+    static final int BATCH = 200;
 
     private final LocalStore store;
     private final DataProvider provider;
     private final ConflictResolution policy;
     private final Duration pollInterval;
+    private final RetryStrategy reconnect;
     private final EventBus events;
+    private final HybridClock hlc;
     private final Thread thread;
     private final LogLimiter logLimit = LogLimiter.standard();
     private final Object monitor = new Object();
@@ -64,18 +75,22 @@ public final class SyncLoop implements AutoCloseable {
     /** False until the first cycle has reached the provider, which is announced as {@code Online}. */
     private volatile boolean announced;
     private volatile boolean pulledOnce;
-    private volatile boolean caughtUp;
-    private final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
     private volatile Runnable firstPull = () -> { };
+    private int failures; // sync thread only
+    private AutoCloseable watch = () -> { }; // sync thread only
+    private final FeedPuller puller;
 
     public SyncLoop(LocalStore store, DataProvider provider, ConflictResolution policy, Duration pollInterval,
-                    EventBus events) {
+                    EventBus events, HybridClock hlc) {
         this.store = store;
         this.provider = provider;
         this.policy = policy;
         this.pollInterval = pollInterval;
+        Duration max = pollInterval.compareTo(Duration.ofSeconds(30)) > 0 ? pollInterval : Duration.ofSeconds(30);
+        this.reconnect = new RetryStrategy(Integer.MAX_VALUE, Backoff.EXPONENTIAL, pollInterval, max);
         this.events = events;
-        this.caughtUp = store.kv(CAUGHT_UP) != null;
+        this.hlc = hlc;
+        this.puller = new FeedPuller(store, provider, events, hlc, () -> running);
         this.thread = new Thread(this::loop, "blobsync-sync");
         this.thread.setDaemon(true);
     }
@@ -131,12 +146,12 @@ public final class SyncLoop implements AutoCloseable {
 
     /** True once a pull has reached the end of the feed, in this run or an earlier one (kept in the store). */
     public boolean caughtUp() {
-        return caughtUp;
+        return puller.caughtUp();
     }
 
     /** Records received from the provider since this loop started. */
     public long received() {
-        return received.get();
+        return puller.received();
     }
 
     /**
@@ -145,7 +160,7 @@ public final class SyncLoop implements AutoCloseable {
      */
     public boolean awaitCaughtUp(long deadlineNanos) throws InterruptedException {
         synchronized (monitor) {
-            while (!caughtUp) {
+            while (!puller.caughtUp()) {
                 long left = deadlineNanos - System.nanoTime();
                 if (left <= 0 || !running || (announced && !online)) {
                     return false;
@@ -162,32 +177,43 @@ public final class SyncLoop implements AutoCloseable {
     }
 
     private void loop() {
-        int failures = 0;
+        try {
+            watch = provider.watch(this::trigger);
+        } catch (RuntimeException e) {
+            LOG.warn("{} cannot signal changes ({}); polling every {}", provider.describe(), e.getMessage(),
+                    pollInterval);
+        }
+        int localFailures = 0;
         while (running) {
             try {
                 cycle();
-                failures = 0;
+                localFailures = 0;
             } catch (RuntimeException e) {
                 // A failing unit of work (a full disk under the local store) backs off, and its
                 // log line repeats a few times, then once a minute.
-                failures++;
+                localFailures++;
                 String more = logLimit.admit("cycle");
                 if (more != null) {
                     LOG.error("The sync cycle failed; it runs again later{}", more, e);
                 }
             }
+            long pause;
+            if (localFailures > 0) {
+                pause = Math.min(60_000, pollInterval.toMillis() << Math.min(localFailures, 6));
+            } else if (!online) {
+                pause = Math.max(1, dev.blobsync.engine.upload.Backoff.delay(reconnect, failures, ThreadLocalRandom.current()).toMillis());
+            } else {
+                pause = pollInterval.toMillis();
+            }
             synchronized (monitor) {
                 cycles++;
                 monitor.notifyAll();
-                long pause = failures == 0 ? pollInterval.toMillis()
-                        : Math.min(60_000, pollInterval.toMillis() << Math.min(failures, 6));
                 long until = System.nanoTime() + pause * 1_000_000;
                 try {
-                    while (running && (failures > 0 || !triggered) && System.nanoTime() < until) {
+                    // A trigger (a local write, the provider's watch) ends the wait early; it does
+                    // not cut short the back-off after a local failure.
+                    while (running && (localFailures > 0 || !triggered) && System.nanoTime() < until) {
                         monitor.wait(Math.max(1, (until - System.nanoTime()) / 1_000_000));
-                        if (failures == 0) {
-                            break;
-                        }
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -196,20 +222,27 @@ public final class SyncLoop implements AutoCloseable {
                 triggered = false;
             }
         }
+        try {
+            watch.close();
+        } catch (Exception e) {
+            LOG.debug("Closing the watch of {} failed", provider.describe(), e);
+        }
     }
 
     private void cycle() {
         try {
-            for (int round = 0; round < 5 && running; round++) {
+            // Push until the outbox is drained (bounded, so that a pull comes between long runs).
+            for (int round = 0; round < 50 && running; round++) {
                 if (!pushOnce()) {
                     break;
                 }
             }
-            pull();
+            puller.pull();
             if (!pulledOnce) {
                 pulledOnce = true;
                 firstPull.run();
             }
+            failures = 0;
             if (!online || !announced) {
                 if (!online) {
                     LOG.info("{} is reachable again", provider.describe());
@@ -219,6 +252,7 @@ public final class SyncLoop implements AutoCloseable {
                 events.publish(new Online(provider.describe()));
             }
         } catch (ProviderException e) {
+            failures++;
             if (online || !announced) {
                 LOG.warn("Cannot sync with {}: {}. Local changes stay queued.", provider.describe(), e.getMessage());
                 online = false;
@@ -228,11 +262,15 @@ public final class SyncLoop implements AutoCloseable {
         }
     }
 
-    /** Pushes one batch; true when another round is useful (a conflict was resolved). */
+    /**
+     * Pushes one batch; true when another round is useful: the batch was full, or a conflict
+     * was resolved into a new entry.
+     */
     private boolean pushOnce() throws ProviderException {
+        List<PendingRow> candidates = store.read(c -> RecordStore.pushable(c, BATCH));
         List<PendingRow> rows = store.read(c -> {
             List<PendingRow> ready = new ArrayList<>();
-            for (PendingRow p : RecordStore.pushable(c, 200)) {
+            for (PendingRow p : candidates) {
                 if (!waitsForUpload(c, p)) {
                     ready.add(p);
                 }
@@ -242,6 +280,26 @@ public final class SyncLoop implements AutoCloseable {
         if (rows.isEmpty()) {
             return false;
         }
+        // Entries the provider refused before go one by one, so that one bad record (say, of a
+        // scope this device may not write) does not hold back the rest.
+        List<PendingRow> clean = new ArrayList<>();
+        List<PendingRow> failing = new ArrayList<>();
+        for (PendingRow p : rows) {
+            (p.lastError() == null ? clean : failing).add(p);
+        }
+        boolean again = !clean.isEmpty() && pushBatch(clean);
+        for (PendingRow p : failing) {
+            again |= pushBatch(List.of(p));
+        }
+        return again || (candidates.size() == BATCH && !clean.isEmpty());
+    }
+
+    /**
+     * Pushes {@code rows} as one batch; a batch the provider refuses as a whole is pushed again
+     * entry by entry, and each entry it still refuses is marked failed with the reason (and
+     * retried at later cycles). Throws only when the provider cannot be reached.
+     */
+    private boolean pushBatch(List<PendingRow> rows) throws ProviderException {
         List<Mutation> batch = new ArrayList<>(rows.size());
         for (PendingRow p : rows) {
             batch.add(toMutation(p));
@@ -250,30 +308,46 @@ public final class SyncLoop implements AutoCloseable {
         try {
             results = provider.push(batch);
         } catch (ProviderException e) {
-            if (!e.retryable()) {
-                store.write(c -> {
-                    for (PendingRow p : rows) {
-                        RecordStore.recordPushFailure(c, p.table(), p.id(), p.seq(), e.getMessage());
-                    }
-                    return null;
-                });
-                rows.forEach(p -> {
-                    events.recordChanged(p.table(), p.id());
-                    events.publish(new SyncError("push " + p.table() + "/" + p.id(), e.getMessage()));
-                });
+            if (e.retryable()) {
+                throw e;
             }
-            throw e;
-        }
-        boolean again = false;
-        for (int i = 0; i < rows.size(); i++) {
-            PendingRow p = rows.get(i);
-            PushResult r = results.get(i);
-            if (r.status() == PushResult.Status.APPLIED) {
-                store.write(c -> applied(c, p, r.current()));
-            } else {
-                again |= store.write(c -> conflict(c, p, r.current()));
+            if (rows.size() > 1) {
+                boolean again = false;
+                for (PendingRow p : rows) {
+                    again |= pushBatch(List.of(p));
+                }
+                return again;
             }
+            PendingRow p = rows.get(0);
+            LOG.warn("{} refused the change of {}/{}: {}", provider.describe(), p.table(), p.id(), e.getMessage());
+            store.write(c -> {
+                RecordStore.recordPushFailure(c, p.table(), p.id(), p.seq(), e.getMessage());
+                return null;
+            });
             events.recordChanged(p.table(), p.id());
+            events.publish(new SyncError("push " + p.table() + "/" + p.id(), e.getMessage()));
+            return false;
+        }
+        for (PushResult r : results) {
+            if (r.current() != null) {
+                hlc.observe(Clocks.latest(r.current().clocks()));
+            }
+        }
+        // One local transaction for the whole batch: its outcome is on disk with one sync.
+        boolean again = store.write(c -> {
+            boolean more = false;
+            for (int i = 0; i < rows.size(); i++) {
+                PushResult r = results.get(i);
+                if (r.status() == PushResult.Status.APPLIED) {
+                    applied(c, rows.get(i), batch.get(i), r.current());
+                } else {
+                    more |= conflict(c, rows.get(i), r.current());
+                }
+            }
+            return more;
+        });
+        for (Mutation m : batch) {
+            events.recordChanged(m.table(), m.id());
         }
         return again;
     }
@@ -296,31 +370,67 @@ public final class SyncLoop implements AutoCloseable {
         return key.isTextual() && BlobIndex.upload(c, key.asText()).isPresent();
     }
 
-    private static Mutation toMutation(PendingRow p) {
+    /**
+     * The mutation of an outbox entry. Entries written before clocks existed have none; their
+     * changes are newer than anything they were based on, so they are stamped now.
+     */
+    private Mutation toMutation(PendingRow p) {
         ObjectNode changed = JSON.createObjectNode();
-        if (!p.deleted()) {
+        Map<String, Hlc> clocks = new HashMap<>();
+        if (p.deleted()) {
+            clocks.put(Hlc.RECORD, p.clocks().containsKey(Hlc.RECORD) ? p.clock(Hlc.RECORD) : hlc.tick());
+        } else {
             for (String f : p.changed()) {
                 JsonNode v = p.fields().get(f);
                 changed.set(f, v == null ? JSON.nullNode() : v);
+                clocks.put(f, p.clocks().containsKey(f) ? p.clock(f) : hlc.tick());
             }
         }
         return new Mutation(p.mutationId(), p.table(), p.id(), p.baseRev(),
-                p.deleted() ? Mutation.Op.DELETE : Mutation.Op.UPSERT, changed);
+                p.deleted() ? Mutation.Op.DELETE : Mutation.Op.UPSERT, changed, clocks);
     }
 
-    private static Void applied(Connection c, PendingRow p, RemoteRecord current) throws SQLException {
+    private Void applied(Connection c, PendingRow p, Mutation m, RemoteRecord current) throws SQLException {
         RecordStore.putBase(c, current);
+        lostToLaterClocks(c, p, m, current);
         if (!RecordStore.removePending(c, p.table(), p.id(), p.seq())) {
             // Changed again while the push was in flight: the newer entry now builds on this revision.
             PendingRow newer = RecordStore.pending(c, p.table(), p.id()).orElse(null);
             if (newer != null) {
-                RecordStore.putPending(c, rebase(newer, current.rev(), newer.fields(), newer.changed()));
+                Map<String, Hlc> seen = new HashMap<>(newer.seen());
+                seen.putAll(current.clocks());
+                RecordStore.putPending(c, new PendingRow(newer.table(), newer.id(), newer.seq(),
+                        UUID.randomUUID().toString(), newer.fields(), newer.changed(), newer.deleted(), current.rev(),
+                        newer.draft(), newer.attempts(), newer.lastError(), newer.updatedAt(), newer.clocks(), seen,
+                        newer.held()));
             }
         }
         return null;
     }
 
-    /** Resolves a conflict; true when a new outbox entry waits to be pushed. */
+    /**
+     * An applied push can still lose fields to later clocks (a writer this device never saw
+     * the clock of, such as an app writing with SQL): the local values are kept as a conflict.
+     */
+    private void lostToLaterClocks(Connection c, PendingRow p, Mutation m, RemoteRecord current) throws SQLException {
+        if (m.op() == Mutation.Op.DELETE ? current.deleted() : !current.deleted()) {
+            Set<String> lost = new LinkedHashSet<>();
+            for (String f : m.clocks().keySet()) {
+                if (!f.equals(Hlc.RECORD) && !current.clock(f).equals(m.clock(f))
+                        && !ConflictResolver.same(current.fields().get(f), m.fields().get(f))) {
+                    lost.add(f);
+                }
+            }
+            if (lost.isEmpty()) {
+                return;
+            }
+            keep(c, current, p, new ConflictResolver.Kept(lost, null, "remote", false));
+        } else {
+            keep(c, current, p, new ConflictResolver.Kept(Set.of(), null, "remote", false));
+        }
+    }
+
+    /** Settles a conflict; true when a new outbox entry waits to be pushed. */
     private boolean conflict(Connection c, PendingRow p, RemoteRecord current) throws SQLException {
         PendingRow latest = RecordStore.pending(c, p.table(), p.id()).orElse(null);
         if (latest == null) {
@@ -328,118 +438,46 @@ public final class SyncLoop implements AutoCloseable {
         }
         if (current == null) {
             // The provider has never seen the record: push everything as new.
-            RecordStore.putPending(c, rebase(latest, 0, latest.fields(), fieldNames(latest.fields())));
+            RecordStore.putPending(c, asNew(latest));
             return true;
         }
         RecordStore.putBase(c, current);
-        if (differs(current.fields(), latest)) {
-            String resolution = policy == ConflictResolution.SERVER_WINS ? "server-wins" : "last-write-wins";
-            RecordStore.putConflict(c, current, latest.fields(), resolution);
-            events.publish(new dev.blobsync.engine.event.Conflict(p.table(), p.id(), resolution));
-            LOG.info("Conflict on {}/{}: resolved by {}; the other version is kept in the local conflicts table",
-                    p.table(), p.id(), policy);
+        ConflictResolver.Outcome o = ConflictResolver.resolve(latest, current, policy);
+        if (o.conflict() != null) {
+            keep(c, current, latest, o.conflict());
         }
-        if (policy == ConflictResolution.SERVER_WINS) {
+        if (o.next() == null) {
             RecordStore.removePending(c, p.table(), p.id());
             return false;
         }
-        if (latest.deleted()) {
-            RecordStore.putPending(c, rebase(latest, current.rev(), latest.fields(), latest.changed()));
-            return true;
-        }
-        ObjectNode merged;
-        Set<String> changed;
-        if (current.deleted()) {
-            merged = latest.fields().deepCopy();
-            changed = fieldNames(merged);
-        } else {
-            merged = current.fields().deepCopy();
-            for (String f : latest.changed()) {
-                JsonNode v = latest.fields().get(f);
-                if (v == null || v.isNull()) {
-                    merged.remove(f);
-                } else {
-                    merged.set(f, v);
-                }
-            }
-            changed = latest.changed();
-        }
-        RecordStore.putPending(c, rebase(latest, current.rev(), merged, changed));
-        return true;
+        RecordStore.putPending(c, o.next());
+        return !o.next().held();
     }
 
-    private static boolean differs(ObjectNode remote, PendingRow local) {
-        for (String f : local.changed()) {
-            if (!Objects.equals(remote.get(f), local.fields().get(f))) {
-                return true;
+    private void keep(Connection c, RemoteRecord current, PendingRow local, ConflictResolver.Kept k)
+            throws SQLException {
+        String resolution = policy.configValue();
+        RecordStore.putConflict(c, current, local.fields(), resolution, k.winner(), k.fields(), k.open(),
+                k.remoteDevice(), local.deleted());
+        events.publish(new Conflict(current.table(), current.id(), resolution));
+        LOG.info("Conflict on {}/{} ({}): {}; both versions are kept in the local conflicts table",
+                current.table(), current.id(), String.join(", ", k.fields()),
+                k.open() ? "waiting for a manual choice" : "settled by " + resolution + ", " + k.winner() + " won");
+    }
+
+    private PendingRow asNew(PendingRow p) {
+        Set<String> all = new LinkedHashSet<>();
+        p.fields().fieldNames().forEachRemaining(all::add);
+        Map<String, Hlc> clocks = new HashMap<>(p.clocks());
+        Hlc now = null;
+        for (String f : all) {
+            if (!clocks.containsKey(f)) {
+                now = now == null ? hlc.tick() : now;
+                clocks.put(f, now);
             }
         }
-        return local.deleted();
-    }
-
-    private static Set<String> fieldNames(ObjectNode o) {
-        Set<String> names = new LinkedHashSet<>();
-        o.fieldNames().forEachRemaining(names::add);
-        return names;
-    }
-
-    private static PendingRow rebase(PendingRow p, long baseRev, ObjectNode fields, Set<String> changed) {
-        return new PendingRow(p.table(), p.id(), p.seq(), UUID.randomUUID().toString(), fields, changed,
-                p.deleted(), baseRev, p.draft(), p.attempts(), p.lastError(), p.updatedAt());
-    }
-
-    private void pull() throws ProviderException {
-        long cursor = parseCursor(store.kv(CURSOR));
-        while (running) {
-            ChangePage page = provider.changesSince(cursor, 500);
-            if (page.changes().isEmpty()) {
-                markCaughtUp();
-                return;
-            }
-            long next = page.cursor();
-            boolean end = !page.hasMore();
-            List<RemoteRecord> stored = store.write(c -> {
-                List<RemoteRecord> changed = new ArrayList<>();
-                for (RemoteRecord r : page.changes()) {
-                    if (RecordStore.putBase(c, r)) {
-                        changed.add(r);
-                    }
-                }
-                LocalStore.putKv(c, CURSOR, Long.toString(next));
-                if (end && !caughtUp) {
-                    LocalStore.putKv(c, CAUGHT_UP, "true");
-                }
-                return changed;
-            });
-            received.addAndGet(page.changes().size());
-            if (end) {
-                caughtUp = true;
-            }
-            Map<String, Set<UUID>> seen = new HashMap<>();
-            for (RemoteRecord r : stored) {
-                if (seen.computeIfAbsent(r.table(), t -> new LinkedHashSet<>()).add(r.id())) {
-                    events.recordChanged(r.table(), r.id());
-                }
-            }
-            cursor = next;
-            if (!page.hasMore()) {
-                return;
-            }
-        }
-    }
-
-    private void markCaughtUp() {
-        if (!caughtUp) {
-            store.write(c -> {
-                LocalStore.putKv(c, CAUGHT_UP, "true");
-                return null;
-            });
-            caughtUp = true;
-        }
-    }
-
-    private static long parseCursor(String v) {
-        return v == null ? 0 : Long.parseLong(v);
+        return new PendingRow(p.table(), p.id(), p.seq(), UUID.randomUUID().toString(), p.fields(), all,
+                p.deleted(), 0, p.draft(), p.attempts(), p.lastError(), p.updatedAt(), clocks, Map.of(), false);
     }
 
     @Override
@@ -451,5 +489,6 @@ public final class SyncLoop implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        puller.close();
     }
 }

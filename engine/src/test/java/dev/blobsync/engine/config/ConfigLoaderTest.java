@@ -229,7 +229,13 @@ class ConfigLoaderTest {
     void missingProviderListsTheAcceptedProviders() throws IOException {
         failsAt("data: {config: {hub: x}}\nblobs: {provider: filesystem, config: {hub: x}}\n" + SCHEMA,
                 "data.provider")
-                .hasMessageEndingWith(": 'data.provider' is missing. Accepted: sqlite.");
+                .hasMessageEndingWith(": 'data.provider' is missing. Accepted: postgres, sqlite.");
+    }
+
+    @Test
+    void aDeviceNameThatCannotNameAFileIsRefusedWithTheRule() throws IOException {
+        failsAt(PROVIDERS + SCHEMA + "sync: {device: 'my laptop/2'}\n", "sync.device")
+                .hasMessageContaining("1 to 40 letters, digits, - or _");
     }
 
     @Test

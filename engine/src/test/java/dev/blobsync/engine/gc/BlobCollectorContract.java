@@ -59,7 +59,7 @@ public abstract class BlobCollectorContract {
     void open() throws Exception {
         config = ConfigLoader.load(config("a"));
         engine = SyncEngine.open(config);
-        data = Providers.data(config.data());
+        data = Providers.data(config.data(), config.schema());
         blobs = Providers.blobs(config.blobs());
     }
 
@@ -157,7 +157,8 @@ public abstract class BlobCollectorContract {
         try (LocalStore offline = LocalStore.open(dir.resolve("offline-device").resolve("local.db"))) {
             offline.write(c -> {
                 RecordStore.putPending(c, new PendingRow("photos", UUID.randomUUID(), 1, "m1", fields,
-                        Set.of("image"), false, 0, false, 0, null, Instant.now()));
+                        Set.of("image"), false, 0, false, 0, null, Instant.now(), java.util.Map.of(), java.util.Map.of(),
+                        false));
                 return null;
             });
             assertThat(collector(later(), offline).run(false).deleted()).isEmpty();

@@ -47,7 +47,7 @@ class FirstPullTest {
         }
 
         @Override
-        public ChangePage changesSince(long cursor, int limit) throws ProviderException {
+        public ChangePage changesSince(String cursor, int limit) throws ProviderException {
             if (pullsAllowed.getAndDecrement() <= 0) {
                 throw new ProviderException("connection refused (test: hub switched off)", true);
             }
@@ -70,7 +70,7 @@ class FirstPullTest {
         List<Mutation> batch = new ArrayList<>();
         for (int i = 0; i < 1200; i++) {
             batch.add(new Mutation(UUID.randomUUID().toString(), "notes", UUID.randomUUID(), 0, Mutation.Op.UPSERT,
-                    JSON.createObjectNode().put("title", "n" + i)));
+                    JSON.createObjectNode().put("title", "n" + i), java.util.Map.of()));
         }
         hub.push(batch);
     }
@@ -85,7 +85,8 @@ class FirstPullTest {
 
     private SyncLoop loop(LocalStore store) {
         EventBus events = new EventBus();
-        SyncLoop loop = new SyncLoop(store, gated, ConflictResolution.LAST_WRITE_WINS, Duration.ofMillis(100), events);
+        SyncLoop loop = new SyncLoop(store, gated, ConflictResolution.LAST_WRITE_WINS, Duration.ofMillis(100), events,
+                new HybridClock("test", java.time.Clock.systemUTC()));
         closing.add(events);
         closing.add(loop);
         return loop;

@@ -73,6 +73,32 @@ public final class EngineFixture {
         return file;
     }
 
+    /**
+     * Writes the config of device {@code name} with its records in PostgreSQL ({@code pgUrl},
+     * as {@code user} with {@code password}, may be null) and its blobs in the fixture's shared
+     * blob folder; {@code scoped} adds {@code $scope: familyId} to the photos table.
+     */
+    public Path postgresConfig(String name, String pgUrl, String password, String pollInterval, String policy,
+                               boolean scoped) {
+        Path file = root.resolve(name + ".yaml");
+        String yaml = "data:\n  provider: postgres\n  config:\n    url: " + pgUrl + "\n"
+                + (password == null ? "" : "    password: '" + password + "'\n")
+                + "blobs:\n  provider: filesystem\n  config:\n    directory: " + hub().resolve("blobs") + "\n"
+                + "cache:\n  directory: " + root.resolve("cache-" + name) + "\n"
+                + "sync:\n  pollInterval: " + pollInterval + "\n  device: " + name + "\n"
+                + "offline:\n  conflictResolution: " + policy + "\n  retryStrategy:\n    maxAttempts: 50\n"
+                + "    initialDelay: 100ms\n    maxDelay: 500ms\n  uploadDelay: 100ms\n"
+                + (scoped ? PHOTOS_SCHEMA.replace("    $folderName:", "    $scope: familyId\n    $folderName:")
+                        : PHOTOS_SCHEMA);
+        try {
+            Files.createDirectories(root);
+            Files.writeString(file, yaml);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
+    }
+
     public EngineConfig load(String name) {
         return ConfigLoader.load(config(name));
     }

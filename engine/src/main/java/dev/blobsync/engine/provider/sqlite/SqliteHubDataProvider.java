@@ -1,11 +1,13 @@
 package dev.blobsync.engine.provider.sqlite;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.blobsync.engine.internal.FileModes;
+import dev.blobsync.engine.provider.RecordMerge;
 import dev.blobsync.engine.spi.ChangePage;
+import dev.blobsync.engine.spi.Clocks;
+import dev.blobsync.engine.spi.Hlc;
 import dev.blobsync.engine.spi.DataProvider;
 import dev.blobsync.engine.spi.Mutation;
 import dev.blobsync.engine.spi.ProviderException;
@@ -21,7 +23,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -34,12 +35,14 @@ import org.sqlite.SQLiteConfig;
  * <p>Revisions come from one counter row updated inside the same {@code BEGIN IMMEDIATE}
  * transaction as the record, so revisions are handed out in commit order and a reader of
  * {@code rev > cursor} never skips a change that commits later with a smaller revision.
+ * Mutations are applied by {@link RecordMerge}, the rule every provider shares.
  *
  * <p>One connection per provider, guarded by {@code this}.
  */
 public final class SqliteHubDataProvider implements DataProvider {
     static final String FILE_NAME = "data.db";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String COLUMNS = "tbl, id, rev, deleted, fields, updated_at, clocks";
 
     private final Path hub;
     private final Connection conn;
@@ -48,6 +51,25 @@ public final class SqliteHubDataProvider implements DataProvider {
         this.hub = hub;
         this.conn = conn;
     }
+
+    /**
+     * Versioned migrations of the hub file ({@code PRAGMA user_version}); index {@code i} moves
+     * it from version i to i + 1. Version 1 uses IF NOT EXISTS because hubs written before
+     * versioning hold its tables at version 0.
+     */
+    private static final List<String[]> MIGRATIONS = List.of(new String[] {
+        "CREATE TABLE IF NOT EXISTS records(tbl TEXT NOT NULL, id TEXT NOT NULL,"
+                + " rev INTEGER NOT NULL, deleted INTEGER NOT NULL, fields TEXT NOT NULL,"
+                + " updated_at INTEGER NOT NULL, PRIMARY KEY(tbl, id))",
+        "CREATE INDEX IF NOT EXISTS records_by_rev ON records(rev)",
+        "CREATE TABLE IF NOT EXISTS applied_mutations(mutation_id TEXT PRIMARY KEY,"
+                + " tbl TEXT NOT NULL, id TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS counter(k INTEGER PRIMARY KEY CHECK (k = 1), rev INTEGER NOT NULL)",
+        "INSERT OR IGNORE INTO counter(k, rev) VALUES (1, 0)",
+    }, new String[] {
+        // Per-field hybrid logical clocks; records written before them have none (clock zero).
+        "ALTER TABLE records ADD COLUMN clocks TEXT NOT NULL DEFAULT '{}'",
+    });
 
     /** Opens (and creates when needed) the hub at {@code hub}, for one user: 0600 files in a 0700 folder. */
     public static SqliteHubDataProvider open(Path hub) throws ProviderException {
@@ -77,23 +99,37 @@ public final class SqliteHubDataProvider implements DataProvider {
         cfg.setBusyTimeout(15_000);
         try {
             Connection c = cfg.createConnection("jdbc:sqlite:" + hub.resolve(FILE_NAME));
-            try (Statement st = c.createStatement()) {
-                st.execute("BEGIN IMMEDIATE");
-                st.execute("CREATE TABLE IF NOT EXISTS records(tbl TEXT NOT NULL, id TEXT NOT NULL,"
-                        + " rev INTEGER NOT NULL, deleted INTEGER NOT NULL, fields TEXT NOT NULL,"
-                        + " updated_at INTEGER NOT NULL, PRIMARY KEY(tbl, id))");
-                st.execute("CREATE INDEX IF NOT EXISTS records_by_rev ON records(rev)");
-                st.execute("CREATE TABLE IF NOT EXISTS applied_mutations(mutation_id TEXT PRIMARY KEY,"
-                        + " tbl TEXT NOT NULL, id TEXT NOT NULL)");
-                st.execute("CREATE TABLE IF NOT EXISTS counter(k INTEGER PRIMARY KEY CHECK (k = 1),"
-                        + " rev INTEGER NOT NULL)");
-                st.execute("INSERT OR IGNORE INTO counter(k, rev) VALUES (1, 0)");
-                st.execute("COMMIT");
-            }
+            migrate(c, hub);
             return new SqliteHubDataProvider(hub, c);
         } catch (SQLException e) {
             throw new ProviderException("Cannot open the hub database " + hub.resolve(FILE_NAME)
                     + ": " + e.getMessage(), false, e);
+        }
+    }
+
+    private static void migrate(Connection c, Path hub) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("BEGIN IMMEDIATE");
+            try {
+                int version;
+                try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+                    version = rs.getInt(1);
+                }
+                if (version > MIGRATIONS.size()) {
+                    throw new SQLException("the hub " + hub + " was written by a newer blobsync (hub version "
+                            + version + ", this one knows " + MIGRATIONS.size() + ")");
+                }
+                for (int v = version; v < MIGRATIONS.size(); v++) {
+                    for (String sql : MIGRATIONS.get(v)) {
+                        st.execute(sql);
+                    }
+                    st.execute("PRAGMA user_version = " + (v + 1));
+                }
+                st.execute("COMMIT");
+            } catch (SQLException | RuntimeException e) {
+                st.execute("ROLLBACK");
+                throw e;
+            }
         }
     }
 
@@ -104,7 +140,7 @@ public final class SqliteHubDataProvider implements DataProvider {
             st.execute("BEGIN IMMEDIATE");
             try {
                 for (Mutation m : mutations) {
-                    results.add(applyLocked(m));
+                    results.add(RecordMerge.push(m, target));
                 }
                 st.execute("COMMIT");
             } catch (SQLException | RuntimeException e) {
@@ -117,87 +153,82 @@ public final class SqliteHubDataProvider implements DataProvider {
         return results;
     }
 
-    private PushResult applyLocked(Mutation m) throws SQLException {
-        RemoteRecord current = getLocked(m.table(), m.id());
-        if (alreadyAppliedLocked(m.mutationId())) {
-            return new PushResult(m.mutationId(), PushResult.Status.APPLIED, current);
-        }
-        long currentRev = current == null ? 0 : current.rev();
-        if (currentRev != m.baseRev()) {
-            return new PushResult(m.mutationId(), PushResult.Status.CONFLICT, current);
-        }
-        long rev = nextRevLocked();
-        boolean deleted = m.op() == Mutation.Op.DELETE;
-        ObjectNode fields = current == null ? JSON.createObjectNode() : current.fields().deepCopy();
-        if (!deleted) {
-            Iterator<Map.Entry<String, JsonNode>> it = m.fields().fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if (e.getValue() == null || e.getValue().isNull()) {
-                    fields.remove(e.getKey());
-                } else {
-                    fields.set(e.getKey(), e.getValue());
+    /** The hub's storage steps for {@link RecordMerge}; the whole file is locked by BEGIN IMMEDIATE. */
+    private final RecordMerge.Target target = new RecordMerge.Target() {
+        @Override
+        public RemoteRecord lockAndGet(String table, UUID id) throws SQLException {
+            try (PreparedStatement ps = conn.prepareStatement("SELECT " + COLUMNS
+                    + " FROM records WHERE tbl = ? AND id = ?")) {
+                ps.setString(1, table);
+                ps.setString(2, id.toString());
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? row(rs) : null;
                 }
             }
         }
-        long now = System.currentTimeMillis();
-        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO records(tbl, id, rev, deleted, fields,"
-                + " updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(tbl, id) DO UPDATE SET rev = excluded.rev,"
-                + " deleted = excluded.deleted, fields = excluded.fields, updated_at = excluded.updated_at")) {
-            ps.setString(1, m.table());
-            ps.setString(2, m.id().toString());
-            ps.setLong(3, rev);
-            ps.setInt(4, deleted ? 1 : 0);
-            ps.setString(5, fields.toString());
-            ps.setLong(6, now);
-            ps.executeUpdate();
-        }
-        try (PreparedStatement ps = conn.prepareStatement(
-                "INSERT INTO applied_mutations(mutation_id, tbl, id) VALUES (?, ?, ?)")) {
-            ps.setString(1, m.mutationId());
-            ps.setString(2, m.table());
-            ps.setString(3, m.id().toString());
-            ps.executeUpdate();
-        }
-        return new PushResult(m.mutationId(), PushResult.Status.APPLIED,
-                new RemoteRecord(m.table(), m.id(), rev, deleted, fields, Instant.ofEpochMilli(now)));
-    }
 
-    private boolean alreadyAppliedLocked(String mutationId) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement(
-                "SELECT 1 FROM applied_mutations WHERE mutation_id = ?")) {
-            ps.setString(1, mutationId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
+        @Override
+        public boolean applied(String mutationId) throws SQLException {
+            try (PreparedStatement ps = conn.prepareStatement(
+                    "SELECT 1 FROM applied_mutations WHERE mutation_id = ?")) {
+                ps.setString(1, mutationId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
             }
         }
-    }
 
-    private long nextRevLocked() throws SQLException {
-        try (Statement st = conn.createStatement();
-             ResultSet rs = st.executeQuery("UPDATE counter SET rev = rev + 1 WHERE k = 1 RETURNING rev")) {
-            rs.next();
-            return rs.getLong(1);
+        @Override
+        public RemoteRecord write(String table, UUID id, boolean deleted, ObjectNode fields, Map<String, Hlc> clocks,
+                                  RemoteRecord previous) throws SQLException {
+            long rev;
+            // The counter row is updated inside the writer's BEGIN IMMEDIATE transaction, so
+            // revisions are handed out in commit order.
+            try (Statement st = conn.createStatement();
+                 ResultSet rs = st.executeQuery("UPDATE counter SET rev = rev + 1 WHERE k = 1 RETURNING rev")) {
+                rs.next();
+                rev = rs.getLong(1);
+            }
+            long now = System.currentTimeMillis();
+            try (PreparedStatement ps = conn.prepareStatement("INSERT INTO records(tbl, id, rev, deleted, fields,"
+                    + " updated_at, clocks) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(tbl, id) DO UPDATE SET"
+                    + " rev = excluded.rev, deleted = excluded.deleted, fields = excluded.fields,"
+                    + " updated_at = excluded.updated_at, clocks = excluded.clocks")) {
+                ps.setString(1, table);
+                ps.setString(2, id.toString());
+                ps.setLong(3, rev);
+                ps.setInt(4, deleted ? 1 : 0);
+                ps.setString(5, fields.toString());
+                ps.setLong(6, now);
+                ps.setString(7, Clocks.toJson(clocks).toString());
+                ps.executeUpdate();
+            }
+            return new RemoteRecord(table, id, rev, deleted, fields, clocks, Instant.ofEpochMilli(now));
         }
-    }
 
-    private RemoteRecord getLocked(String table, UUID id) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT tbl, id, rev, deleted, fields, updated_at"
-                + " FROM records WHERE tbl = ? AND id = ?")) {
-            ps.setString(1, table);
-            ps.setString(2, id.toString());
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? row(rs) : null;
+        @Override
+        public void markApplied(Mutation m) throws SQLException {
+            try (PreparedStatement ps = conn.prepareStatement(
+                    "INSERT INTO applied_mutations(mutation_id, tbl, id) VALUES (?, ?, ?)")) {
+                ps.setString(1, m.mutationId());
+                ps.setString(2, m.table());
+                ps.setString(3, m.id().toString());
+                ps.executeUpdate();
             }
         }
-    }
+    };
 
+    /**
+     * The cursor is the last revision read, as text: revisions are handed out in commit order
+     * (see the class comment), so {@code rev > cursor} never skips a later commit.
+     */
     @Override
-    public synchronized ChangePage changesSince(long cursor, int limit) throws ProviderException {
+    public synchronized ChangePage changesSince(String cursor, int limit) throws ProviderException {
+        long after = parseCursor(cursor);
         List<RemoteRecord> out = new ArrayList<>();
-        try (PreparedStatement ps = conn.prepareStatement("SELECT tbl, id, rev, deleted, fields, updated_at"
+        try (PreparedStatement ps = conn.prepareStatement("SELECT " + COLUMNS
                 + " FROM records WHERE rev > ? ORDER BY rev LIMIT ?")) {
-            ps.setLong(1, cursor);
+            ps.setLong(1, after);
             ps.setInt(2, limit + 1);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -211,19 +242,33 @@ public final class SqliteHubDataProvider implements DataProvider {
         if (more) {
             out.remove(out.size() - 1);
         }
-        long next = out.isEmpty() ? cursor : out.get(out.size() - 1).rev();
-        return new ChangePage(out, next, more);
+        long next = out.isEmpty() ? after : out.get(out.size() - 1).rev();
+        return new ChangePage(out, Long.toString(next), more);
+    }
+
+    private long parseCursor(String cursor) throws ProviderException {
+        if (cursor == null || cursor.isEmpty()) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(cursor);
+        } catch (NumberFormatException e) {
+            throw new ProviderException("The sync position '" + cursor + "' was not written by " + describe()
+                    + "; the local cache belongs to another data provider.", false, e);
+        }
     }
 
     private static RemoteRecord row(ResultSet rs) throws SQLException {
         ObjectNode fields;
+        Map<String, Hlc> clocks;
         try {
             fields = (ObjectNode) JSON.readTree(rs.getString(5));
-        } catch (JsonProcessingException | ClassCastException e) {
-            throw new SQLException("record " + rs.getString(2) + " holds unreadable fields", e);
+            clocks = Clocks.fromJson(JSON.readTree(rs.getString(7)));
+        } catch (JsonProcessingException | ClassCastException | IllegalArgumentException e) {
+            throw new SQLException("record " + rs.getString(2) + " holds unreadable fields or clocks", e);
         }
         return new RemoteRecord(rs.getString(1), UUID.fromString(rs.getString(2)), rs.getLong(3),
-                rs.getInt(4) != 0, fields, Instant.ofEpochMilli(rs.getLong(6)));
+                rs.getInt(4) != 0, fields, clocks, Instant.ofEpochMilli(rs.getLong(6)));
     }
 
     @Override

@@ -22,9 +22,9 @@ import org.junit.jupiter.api.Assumptions;
  * <p>When the server cannot start the tests are skipped, except under {@code CI=true}, where
  * they fail: CI must not pass by skipping.
  */
-final class S3TestServer {
+public final class S3TestServer {
     static final String ACCESS_KEY = "blobsync-test-key";
-    static final String SECRET_KEY = "blobsync-test-secret-0123456789";
+    public static final String SECRET_KEY = "blobsync-test-secret-0123456789";
 
     private static S3TestServer shared;
     private static Throwable startFailure;
@@ -41,7 +41,7 @@ final class S3TestServer {
     }
 
     /** The running server; skips (or, under CI, fails) the calling test when it cannot start. */
-    static synchronized S3TestServer get() {
+    public static synchronized S3TestServer get() {
         if (shared == null && startFailure == null) {
             try {
                 shared = start();
@@ -95,7 +95,7 @@ final class S3TestServer {
     }
 
     /** A new, empty bucket named {@code <stem>-<n>}. */
-    String newBucket(String stem) {
+    public String newBucket(String stem) {
         String name = stem + "-" + buckets.incrementAndGet();
         store.createContainerInLocation(null, name);
         return name;
@@ -128,7 +128,7 @@ final class S3TestServer {
     }
 
     /** The config YAML lines of a {@code blobs:} section for this server. */
-    String blobsYaml(String bucket, String secret, Map<String, Object> extra) {
+    public String blobsYaml(String bucket, String secret, Map<String, Object> extra) {
         StringBuilder y = new StringBuilder("blobs:\n  provider: s3\n  config:\n");
         Map<String, Object> c = config(bucket, extra);
         c.put("secretAccessKey", secret);
