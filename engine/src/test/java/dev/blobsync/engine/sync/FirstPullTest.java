@@ -118,7 +118,7 @@ class FirstPullTest {
     @Test
     void waitingReturnsAtOnceWhileTheProviderIsUnreachableAndAPartPullIsNotCaughtUp() throws Exception {
         LocalStore store = store();
-        pullsAllowed.set(1); // one page of 500, then the hub is gone
+        pullsAllowed.set(1); // one page, then the hub is gone
         SyncLoop loop = loop(store);
         loop.start();
         boolean caughtUp = assertTimeoutPreemptively(Duration.ofSeconds(30),
@@ -126,7 +126,7 @@ class FirstPullTest {
                 "waiting for the first pull must not outlast an unreachable provider");
         assertThat(caughtUp).isFalse();
         assertThat(loop.caughtUp()).isFalse();
-        assertThat(loop.received()).isEqualTo(500);
+        assertThat(loop.received()).isEqualTo(FeedPuller.PAGE);
         loop.close();
         assertThat(loop(store).caughtUp()).as("a pull cut short is not a caught-up store").isFalse();
 
@@ -134,6 +134,6 @@ class FirstPullTest {
         SyncLoop again = loop(store);
         again.start();
         assertThat(again.awaitCaughtUp(System.nanoTime() + Duration.ofSeconds(60).toNanos())).isTrue();
-        assertThat(again.received()).as("resumed from the stored cursor").isEqualTo(700);
+        assertThat(again.received()).as("resumed from the stored cursor").isEqualTo(1200 - FeedPuller.PAGE);
     }
 }
